@@ -1,0 +1,97 @@
+"""The sandbox application factory."""
+
+from __future__ import annotations
+
+import importlib
+from contextlib import asynccontextmanager
+from types import ModuleType
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from .. import __version__
+from .db import Database
+from .errors import install_error_handlers
+from .middleware import BodyLimitMiddleware, CorrelationIdMiddleware
+from .settings import SandboxSettings
+from .state import SandboxState
+from .workspaces import models as _workspace_models  # noqa: F401  (tables)
+from .ratelimit import RateLimiter
+
+__all__ = ["BLOCKS", "create_app"]
+
+#: Building-block packages under ``govlearn.sandbox``, in the order of the docs.
+#: Each exposes ``router`` (an APIRouter) and ``TAG`` (its OpenAPI tag).
+BLOCKS = ("identity", "mediator", "registries", "payments", "consent", "workspaces")
+
+DESCRIPTION = """\
+A mock of the [GovStack sandbox](https://govstack.gitbook.io/sandbox) for learning.
+Endpoints, headers, payloads and errors follow the GovStack building-block
+specifications. Every call carries a learner key in `X-GovLearn-Key`, and runs in
+that learner's own workspace. All people and records here are synthetic.
+"""
+
+
+def _load_blocks() -> list[ModuleType]:
+    modules = []
+    for name in BLOCKS:
+        qualified = f"{__package__}.{name}"
+        try:
+            modules.append(importlib.import_module(qualified))
+        except ModuleNotFoundError as exc:
+            if exc.name != qualified:
+                raise
+    return modules
+
+
+def create_app(settings: SandboxSettings | None = None) -> FastAPI:
+    """Build a sandbox application.
+
+    Tables are created (if missing) when the application starts, so a fresh
+    SQLite file or an empty PostgreSQL database both work.
+    """
+    settings = settings or SandboxSettings.from_env()
+    blocks = _load_blocks()
+    database = Database(settings.database_url)
+    database.create_tables()
+    state = SandboxState(
+        settings=settings,
+        database=database,
+        limiter=RateLimiter(settings.rate_limit, settings.rate_burst),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        for block in blocks:
+            startup = getattr(block, "startup", None)
+            if startup is not None:
+                startup(state)
+        yield
+        database.dispose()
+
+    tags: list[dict[str, Any]] = [block.TAG for block in blocks]
+    app = FastAPI(
+        title="GovLearn mock GovStack sandbox",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=tags,
+        lifespan=lifespan,
+    )
+    app.state.sandbox = state
+    install_error_handlers(app)
+    for block in blocks:
+        app.include_router(block.router)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/health", tags=["Workspaces"])
+    def health() -> dict[str, str]:
+        """Liveness check; needs no key."""
+        return {"status": "UP"}
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CorrelationIdMiddleware)
+    return app

@@ -1,0 +1,121 @@
+"""FastAPI dependencies every building block uses.
+
+``CurrentLearner`` authenticates the learner key, applies the rate limit and
+seeds the workspace on first use; ``DbSession`` gives a session that commits
+when the handler returns; ``AdminAccess`` guards instructor routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import SandboxError
+from .state import SandboxState
+from .workspaces.keys import hash_key, keys_match
+from .workspaces.models import Learner
+from .ratelimit import RateLimiter
+from .workspaces.seeding import ensure_seeded
+
+__all__ = [
+    "ADMIN_HEADER",
+    "AdminAccess",
+    "CurrentLearner",
+    "DbSession",
+    "LEARNER_HEADER",
+    "LearnerContext",
+    "get_state",
+    "is_admin",
+]
+
+LEARNER_HEADER = "X-GovLearn-Key"
+ADMIN_HEADER = "X-GovLearn-Admin-Key"
+
+
+@dataclass(frozen=True)
+class LearnerContext:
+    """The learner a request belongs to. ``id`` is also their workspace id."""
+
+    id: str
+    name: str
+
+
+def get_state(request: Request) -> SandboxState:
+    state: SandboxState = request.app.state.sandbox
+    return state
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    with get_state(request).database.session() as session:
+        yield session
+
+
+def is_admin(request: Request) -> bool:
+    """Whether the request carries the instructor's admin key."""
+    given = request.headers.get(ADMIN_HEADER)
+    return bool(given) and keys_match(given or "", get_state(request).settings.admin_key)
+
+
+def current_learner(request: Request) -> LearnerContext:
+    state = get_state(request)
+    key = request.headers.get(LEARNER_HEADER, "").strip()
+    if not key:
+        raise SandboxError(
+            401,
+            "missing_learner_key",
+            f"This call needs a learner key in the {LEARNER_HEADER} header. "
+            "Use govlearn.connect(), or ask your instructor for a key.",
+        )
+    digest = hash_key(key)
+    found = state.keys.get(digest)
+    if found is None:
+        with state.database.session() as session:
+            learner = session.scalars(
+                select(Learner).where(Learner.key_hash == digest)
+            ).first()
+            if learner is None or learner.revoked_at is not None:
+                raise SandboxError(
+                    401,
+                    "unknown_learner_key",
+                    f"The learner key in {LEARNER_HEADER} is not valid in this "
+                    "sandbox (unknown or revoked). Check GOVLEARN_LEARNER_KEY, or "
+                    "ask your instructor for a new key.",
+                )
+            found = (learner.id, learner.name)
+        ensure_seeded(state.database, found[0])
+        state.keys.put(digest, *found)
+    wait = state.limiter.acquire(digest)
+    if wait:
+        raise SandboxError(
+            429,
+            "rate_limited",
+            "Too many calls with this learner key. Wait a moment and try again.",
+            headers={"Retry-After": RateLimiter.retry_after_header(wait)},
+        )
+    request.state.learner_id = found[0]
+    return LearnerContext(id=found[0], name=found[1])
+
+
+def require_admin(request: Request) -> None:
+    if not request.headers.get(ADMIN_HEADER):
+        raise SandboxError(
+            401,
+            "missing_admin_key",
+            f"This is an instructor route: send the admin key in {ADMIN_HEADER}.",
+        )
+    if not is_admin(request):
+        raise SandboxError(
+            403,
+            "invalid_admin_key",
+            f"The key in {ADMIN_HEADER} is not this sandbox's admin key.",
+        )
+
+
+CurrentLearner = Annotated[LearnerContext, Depends(current_learner)]
+DbSession = Annotated[Session, Depends(db_session)]
+AdminAccess = Annotated[None, Depends(require_admin)]

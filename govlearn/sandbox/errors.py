@@ -1,0 +1,120 @@
+"""Errors in the shape each building block's specification gives them.
+
+Handlers raise :class:`SandboxError`. Each building block registers a renderer
+for the paths it owns with :func:`error_style`; the renderer with the longest
+matching path prefix turns the error into a response. So the Identity routes
+answer with ``errors[]`` envelopes, the Information Mediator with X-Road errors,
+and the sandbox's own routes with ``{"error", "message"}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+__all__ = ["SandboxError", "error_style", "install_error_handlers", "render_error"]
+
+log = logging.getLogger("govlearn")
+
+Renderer = Callable[[Request, "SandboxError"], Response]
+_STYLES: dict[str, Renderer] = {}
+
+
+class SandboxError(Exception):
+    """An error answer: HTTP status, machine code, human message.
+
+    ``code`` follows the building block's own vocabulary (``invalid_request``,
+    ``Client.BadRequest`` ...). ``headers`` are added to the response.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def error_style(prefix: str) -> Callable[[Renderer], Renderer]:
+    """Register ``renderer`` for every path that starts with ``prefix``."""
+
+    def register(renderer: Renderer) -> Renderer:
+        _STYLES[prefix] = renderer
+        return renderer
+
+    return register
+
+
+def _default_renderer(_request: Request, error: SandboxError) -> Response:
+    return JSONResponse(
+        {"error": error.code, "message": error.message},
+        status_code=error.status_code,
+        headers=error.headers,
+    )
+
+
+def render_error(request: Request, error: SandboxError) -> Response:
+    """Render ``error`` in the style of the building block that owns the path."""
+    path = request.url.path
+    best = ""
+    for prefix in _STYLES:
+        if path.startswith(prefix) and len(prefix) > len(best):
+            best = prefix
+    renderer = _STYLES.get(best, _default_renderer) if best else _default_renderer
+    return renderer(request, error)
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    parts = []
+    for item in exc.errors()[:5]:
+        where = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
+        parts.append(f"{where or 'body'}: {item.get('msg', 'invalid value')}")
+    return "; ".join(parts) or "the request is not valid"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every error, expected or not, through :func:`render_error`."""
+
+    @app.exception_handler(SandboxError)
+    async def _sandbox_error(request: Request, exc: SandboxError) -> Response:
+        return render_error(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError):  # type: ignore[no-untyped-def]
+        message = _describe_validation(exc)
+        error = SandboxError(400, "invalid_request", f"Invalid request: {message}.")
+        return render_error(request, error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):  # type: ignore[no-untyped-def]
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        code = codes.get(exc.status_code, "http_error")
+        detail = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No sandbox endpoint answers {request.method} {request.url.path}."
+        error = SandboxError(exc.status_code, code, detail, headers=exc.headers)
+        return render_error(request, error)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("Unexpected error on %s %s", request.method, request.url.path)
+        error = SandboxError(
+            500,
+            "internal_error",
+            "The sandbox failed to handle this request. It has been logged; "
+            "try again, and report it if it keeps happening.",
+        )
+        return render_error(request, error)
