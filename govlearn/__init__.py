@@ -11,22 +11,40 @@ __version__ = "0.1.0"
 
 from ._client import Client, connect
 from ._errors import (
+    AccessDenied,
     AuthenticationError,
+    BadRequest,
     ConfigurationError,
     GovLearnError,
+    IdentityError,
+    MediatorError,
+    ProviderError,
+    ProviderUnreachable,
     RateLimited,
     SandboxError,
     SandboxUnavailable,
+    ServiceDisabled,
+    TokenError,
+    UnknownService,
 )
 
 __all__ = [
+    "AccessDenied",
     "AuthenticationError",
+    "BadRequest",
     "Client",
     "ConfigurationError",
     "GovLearnError",
+    "IdentityError",
+    "MediatorError",
+    "ProviderError",
+    "ProviderUnreachable",
     "RateLimited",
     "SandboxError",
     "SandboxUnavailable",
+    "ServiceDisabled",
+    "TokenError",
+    "UnknownService",
     "__version__",
     "connect",
 ]

@@ -27,12 +27,21 @@ from __future__ import annotations
 import httpx
 
 __all__ = [
+    "AccessDenied",
     "AuthenticationError",
+    "BadRequest",
     "ConfigurationError",
     "GovLearnError",
+    "IdentityError",
+    "MediatorError",
+    "ProviderError",
+    "ProviderUnreachable",
     "RateLimited",
     "SandboxError",
     "SandboxUnavailable",
+    "ServiceDisabled",
+    "TokenError",
+    "UnknownService",
 ]
 
 
@@ -104,3 +113,54 @@ class RateLimited(SandboxError):
             return float(self.response.headers.get("Retry-After", "1"))
         except ValueError:
             return 1.0
+
+
+class IdentityError(SandboxError):
+    """The Identity building block refused a request.
+
+    ``code`` is the spec's ``errorCode``, for example ``invalid_transaction``,
+    ``auth_failed`` or ``duplicate_client_id``.
+    """
+
+
+class TokenError(IdentityError):
+    """The token endpoint refused a request (an OAuth 2.0 error).
+
+    ``code`` is the OAuth ``error``, for example ``invalid_assertion``.
+    """
+
+
+class MediatorError(SandboxError):
+    """The Information Mediator refused a request.
+
+    ``code`` is the X-Road error type, for example ``Client.BadRequest``; the
+    same text is in the response's ``X-Road-Error`` header.
+    """
+
+
+class BadRequest(MediatorError):
+    """``Client.BadRequest``: the service path or the client header is malformed."""
+
+
+class UnknownService(MediatorError):
+    """``Server.ServerProxy.UnknownService``: no such service in the directory."""
+
+
+class AccessDenied(MediatorError):
+    """``Server.ServerProxy.AccessDenied``: the client has no access right to the service."""
+
+
+class ServiceDisabled(MediatorError):
+    """``Server.ServerProxy.ServiceDisabled``: the provider switched the service off."""
+
+
+class ProviderUnreachable(MediatorError):
+    """``Server.ServerProxy.NetworkError``: the provider behind the service is down."""
+
+
+class ProviderError(SandboxError):
+    """A service behind the mediator answered with an error of its own.
+
+    The mediator passes such errors through untouched; ``response`` holds the
+    provider's own status and body.
+    """
