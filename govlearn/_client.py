@@ -137,7 +137,9 @@ class Client:
                 "and that GOVLEARN_SANDBOX_URL is right."
             ) from exc
         logger.info(
-            'Sandbox call: %s %s "%d"', method, response.request.url.path,
+            'Sandbox call: %s %s "%d"',
+            method,
+            response.request.url.path,
             response.status_code,
         )
         if response.is_success or response.status_code in ok:
@@ -216,5 +218,6 @@ def connect(
 
     sandbox = start_embedded()
     learner_id = learner or DEFAULT_LEARNER
-    return Client(sandbox.url, key or sandbox.key_for(learner_id), timeout=timeout,
-                  embedded=True)
+    return Client(
+        sandbox.url, key or sandbox.key_for(learner_id), timeout=timeout, embedded=True
+    )

@@ -19,7 +19,12 @@ from ._config import home
 from ._errors import SandboxUnavailable
 from ._logging import logger
 
-__all__ = ["BackgroundServer", "EmbeddedSandbox", "serve_in_background", "start_embedded"]
+__all__ = [
+    "BackgroundServer",
+    "EmbeddedSandbox",
+    "serve_in_background",
+    "start_embedded",
+]
 
 _LOCK = threading.Lock()
 _INSTANCE: EmbeddedSandbox | None = None
@@ -132,7 +137,9 @@ def serve_in_background(app: object, timeout: float = 15.0) -> BackgroundServer:
     return BackgroundServer(f"http://127.0.0.1:{port}", server, thread)
 
 
-def start_embedded(database_url: str | None = None, timeout: float = 15.0) -> EmbeddedSandbox:
+def start_embedded(
+    database_url: str | None = None, timeout: float = 15.0
+) -> EmbeddedSandbox:
     """Start the embedded sandbox if this process has none; return it."""
     global _INSTANCE
     with _LOCK:

@@ -147,7 +147,7 @@ class UnknownService(MediatorError):
 
 
 class AccessDenied(MediatorError):
-    """``Server.ServerProxy.AccessDenied``: the client has no access right to the service."""
+    """``Server.ServerProxy.AccessDenied``: the client may not call the service."""
 
 
 class ServiceDisabled(MediatorError):

@@ -24,13 +24,19 @@ POSTGRES_ADMIN_URL = os.environ.get(
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     """Keep tests away from the user's GovLearn home and hosted-sandbox settings."""
-    for name in ("GOVLEARN_SANDBOX_URL", "GOVLEARN_LEARNER_KEY", "GOVLEARN_DATABASE_URL",
-                 "GOVLEARN_ADMIN_KEY"):
+    for name in (
+        "GOVLEARN_SANDBOX_URL",
+        "GOVLEARN_LEARNER_KEY",
+        "GOVLEARN_DATABASE_URL",
+        "GOVLEARN_ADMIN_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
     if "GOVLEARN_HOME" not in os.environ or not os.environ["GOVLEARN_HOME"].startswith(
         str(tmp_path_factory.getbasetemp())
     ):
-        monkeypatch.setenv("GOVLEARN_HOME", str(tmp_path_factory.mktemp("govlearn-home")))
+        monkeypatch.setenv(
+            "GOVLEARN_HOME", str(tmp_path_factory.mktemp("govlearn-home"))
+        )
 
 
 def _postgres_database() -> tuple[str, object]:
@@ -38,7 +44,9 @@ def _postgres_database() -> tuple[str, object]:
 
     from govlearn.sandbox.db import normalise_url
 
-    admin = create_engine(normalise_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        normalise_url(POSTGRES_ADMIN_URL), isolation_level="AUTOCOMMIT"
+    )
     name = f"govlearn_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -90,7 +98,9 @@ class RunningSandbox:
 
     def admin(self) -> httpx.Client:
         client = httpx.Client(
-            base_url=self.url, headers={"X-GovLearn-Admin-Key": self.admin_key}, timeout=30
+            base_url=self.url,
+            headers={"X-GovLearn-Admin-Key": self.admin_key},
+            timeout=30,
         )
         self._clients.append(client)
         return client

@@ -16,7 +16,10 @@ __all__ = ["main"]
 
 #: subcommand -> (module, one-line help)
 SUBCOMMANDS = {
-    "sandbox": ("govlearn.cli.sandbox", "Serve the mock GovStack sandbox and manage learner keys."),
+    "sandbox": (
+        "govlearn.cli.sandbox",
+        "Serve the mock GovStack sandbox and manage learner keys.",
+    ),
     "course": ("govlearn.cli.course", "Build and check the course notebooks."),
     "grade": ("govlearn.cli.grade", "Grade a cohort's submissions with nbgrader."),
     "cohort": ("govlearn.cli.cohort", "Simulate a synthetic cohort of learners."),
@@ -46,7 +49,9 @@ class LazyGroup(click.Group):
         assert isinstance(command, click.Command)
         return command
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_commands(
+        self, ctx: click.Context, formatter: click.HelpFormatter
+    ) -> None:
         rows = [(name, SUBCOMMANDS[name][1]) for name in self.list_commands(ctx)]
         if rows:
             with formatter.section("Commands"):
@@ -54,7 +59,9 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup)
-@click.option("-v", "--verbose", count=True, help="Show more log messages (-vv for debug).")
+@click.option(
+    "-v", "--verbose", count=True, help="Show more log messages (-vv for debug)."
+)
 @click.version_option(package_name="govlearn")
 def main(verbose: int) -> None:
     """GovLearn: hands-on GovStack courses, a mock sandbox, grading and analytics."""

@@ -31,16 +31,31 @@ def cli() -> None:
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
 @database_option
 @click.option(
-    "--admin-key", envvar="GOVLEARN_ADMIN_KEY", default=None,
+    "--admin-key",
+    envvar="GOVLEARN_ADMIN_KEY",
+    default=None,
     help="Instructor key for the admin routes (or GOVLEARN_ADMIN_KEY).",
 )
-@click.option("--public-url", default="", help="Address learners use (the OIDC issuer).")
-@click.option("--workers", default=1, show_default=True, help="uvicorn worker processes.")
-@click.option("--rate-limit", default=100.0, show_default=True,
-              help="Calls per second allowed per learner key (0 = no limit).")
+@click.option(
+    "--public-url", default="", help="Address learners use (the OIDC issuer)."
+)
+@click.option(
+    "--workers", default=1, show_default=True, help="uvicorn worker processes."
+)
+@click.option(
+    "--rate-limit",
+    default=100.0,
+    show_default=True,
+    help="Calls per second allowed per learner key (0 = no limit).",
+)
 def serve(
-    host: str, port: int, database_url: str | None, admin_key: str | None,
-    public_url: str, workers: int, rate_limit: float,
+    host: str,
+    port: int,
+    database_url: str | None,
+    admin_key: str | None,
+    public_url: str,
+    workers: int,
+    rate_limit: float,
 ) -> None:
     """Serve the sandbox with uvicorn."""
     import os
@@ -48,21 +63,31 @@ def serve(
     import uvicorn
 
     settings = SandboxSettings.from_env(
-        database_url=database_url, admin_key=admin_key, public_url=public_url,
+        database_url=database_url,
+        admin_key=admin_key,
+        public_url=public_url,
         rate_limit=rate_limit,
     )
     if not admin_key and not os.environ.get("GOVLEARN_ADMIN_KEY"):
         click.echo(
-            f"No admin key given; this run's admin key is: {settings.admin_key}", err=True
+            f"No admin key given; this run's admin key is: {settings.admin_key}",
+            err=True,
         )
     os.environ["GOVLEARN_DATABASE_URL"] = settings.database_url
     os.environ["GOVLEARN_ADMIN_KEY"] = settings.admin_key
     os.environ["GOVLEARN_PUBLIC_URL"] = settings.public_url
     os.environ["GOVLEARN_RATE_LIMIT"] = str(rate_limit)
-    click.echo(f"GovLearn sandbox on http://{host}:{port} (API docs at /docs)", err=True)
+    click.echo(
+        f"GovLearn sandbox on http://{host}:{port} (API docs at /docs)", err=True
+    )
     uvicorn.run(
-        "govlearn.sandbox.asgi:app", host=host, port=port, workers=workers,
-        log_level="info", proxy_headers=True, forwarded_allow_ips="*",
+        "govlearn.sandbox.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips="*",
     )
 
 
@@ -82,14 +107,25 @@ def _database(url: str | None):  # type: ignore[no-untyped-def]
 
 @learners.command("create")
 @click.argument("learner_ids", nargs=-1, required=False)
-@click.option("--roster", type=click.Path(exists=True, dir_okay=False),
-              help="CSV with a learner_id column (and optionally name).")
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CSV with a learner_id column (and optionally name).",
+)
 @click.option("--rotate", is_flag=True, help="Issue new keys to learners that exist.")
-@click.option("--output", type=click.Path(dir_okay=False),
-              help="Write learner_id,name,key CSV here instead of stdout.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write learner_id,name,key CSV here instead of stdout.",
+)
 @database_option
-def create(learner_ids: tuple[str, ...], roster: str | None, rotate: bool,
-           output: str | None, database_url: str | None) -> None:
+def create(
+    learner_ids: tuple[str, ...],
+    roster: str | None,
+    rotate: bool,
+    output: str | None,
+    database_url: str | None,
+) -> None:
     """Create learners and print their keys (shown only once)."""
     from ..sandbox.errors import SandboxError
     from ..sandbox.workspaces.service import create_learner
@@ -109,15 +145,24 @@ def create(learner_ids: tuple[str, ...], roster: str | None, rotate: bool,
                 issued = create_learner(session, learner_id, name, rotate=rotate)
             except SandboxError as exc:
                 raise click.ClickException(exc.message) from exc
-            rows.append({"learner_id": issued.learner_id, "name": issued.name,
-                         "key": issued.key})
-    handle = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
-    writer = csv.DictWriter(handle, fieldnames=["learner_id", "name", "key"])
-    writer.writeheader()
-    writer.writerows(rows)
+            rows.append(
+                {
+                    "learner_id": issued.learner_id,
+                    "name": issued.name,
+                    "key": issued.key,
+                }
+            )
+    fields = ["learner_id", "name", "key"]
     if output:
-        handle.close()
+        with open(output, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
         click.echo(f"Wrote {len(rows)} learner keys to {output}", err=True)
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 @learners.command("list")
@@ -129,11 +174,16 @@ def list_(database_url: str | None) -> None:
     database = _database(database_url)
     with database.session() as session:
         for learner in list_learners(session):
-            click.echo(json.dumps({
-                "learner_id": learner.id, "name": learner.name,
-                "created_at": learner.created_at.isoformat(),
-                "revoked": learner.revoked_at is not None,
-            }))
+            click.echo(
+                json.dumps(
+                    {
+                        "learner_id": learner.id,
+                        "name": learner.name,
+                        "created_at": learner.created_at.isoformat(),
+                        "revoked": learner.revoked_at is not None,
+                    }
+                )
+            )
 
 
 @learners.command("revoke")

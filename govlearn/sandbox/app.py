@@ -14,10 +14,10 @@ from .. import __version__
 from .db import Database
 from .errors import install_error_handlers
 from .middleware import BodyLimitMiddleware, CorrelationIdMiddleware
+from .ratelimit import RateLimiter
 from .settings import SandboxSettings
 from .state import SandboxState
 from .workspaces import models as _workspace_models  # noqa: F401  (tables)
-from .ratelimit import RateLimiter
 
 __all__ = ["BLOCKS", "create_app"]
 

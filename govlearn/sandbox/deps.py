@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import SandboxError
+from .ratelimit import RateLimiter
 from .state import SandboxState
 from .workspaces.keys import hash_key, keys_match
 from .workspaces.models import Learner
-from .ratelimit import RateLimiter
 from .workspaces.seeding import ensure_seeded
 
 __all__ = [
@@ -58,7 +58,9 @@ def db_session(request: Request) -> Iterator[Session]:
 def is_admin(request: Request) -> bool:
     """Whether the request carries the instructor's admin key."""
     given = request.headers.get(ADMIN_HEADER)
-    return bool(given) and keys_match(given or "", get_state(request).settings.admin_key)
+    return bool(given) and keys_match(
+        given or "", get_state(request).settings.admin_key
+    )
 
 
 def current_learner(request: Request) -> LearnerContext:

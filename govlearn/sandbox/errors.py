@@ -105,7 +105,9 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No sandbox endpoint answers {request.method} {request.url.path}."
-        error = SandboxError(exc.status_code, code, detail, headers=exc.headers)
+        error = SandboxError(
+            exc.status_code, code, detail, headers=dict(exc.headers or {})
+        )
         return render_error(request, error)
 
     @app.exception_handler(Exception)

@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass, field
 
 from .db import Database
-from .settings import SandboxSettings
 from .ratelimit import RateLimiter
+from .settings import SandboxSettings
 
 __all__ = ["KeyCache", "SandboxState"]
 

@@ -54,9 +54,17 @@ def test_learner_key_cannot_use_admin_routes(sqlite_sandbox) -> None:
 
 def test_missing_and_unknown_learner_keys(sqlite_sandbox) -> None:
     missing = httpx.get(f"{sqlite_sandbox.url}/workspace")
-    unknown = httpx.get(f"{sqlite_sandbox.url}/workspace", headers={"X-GovLearn-Key": "nope"})
-    assert (missing.status_code, missing.json()["error"]) == (401, "missing_learner_key")
-    assert (unknown.status_code, unknown.json()["error"]) == (401, "unknown_learner_key")
+    unknown = httpx.get(
+        f"{sqlite_sandbox.url}/workspace", headers={"X-GovLearn-Key": "nope"}
+    )
+    assert (missing.status_code, missing.json()["error"]) == (
+        401,
+        "missing_learner_key",
+    )
+    assert (unknown.status_code, unknown.json()["error"]) == (
+        401,
+        "unknown_learner_key",
+    )
 
 
 def test_client_maps_bad_key_to_authentication_error(sqlite_sandbox) -> None:
@@ -74,7 +82,9 @@ def test_revoked_key_stops_working(sqlite_sandbox) -> None:
         client.whoami()
 
 
-def test_duplicate_learner_is_a_conflict_and_rotate_issues_new_key(sqlite_sandbox) -> None:
+def test_duplicate_learner_is_a_conflict_and_rotate_issues_new_key(
+    sqlite_sandbox,
+) -> None:
     first = sqlite_sandbox.new_key("twice")
     admin = sqlite_sandbox.admin()
     again = admin.post("/admin/learners", json={"learnerId": "twice"})
@@ -88,13 +98,17 @@ def test_duplicate_learner_is_a_conflict_and_rotate_issues_new_key(sqlite_sandbo
 
 @pytest.mark.parametrize("learner_id", ["", "a b", "x" * 65, "../etc", "é"])
 def test_invalid_learner_ids_are_refused(sqlite_sandbox, learner_id) -> None:
-    response = sqlite_sandbox.admin().post("/admin/learners", json={"learnerId": learner_id})
+    response = sqlite_sandbox.admin().post(
+        "/admin/learners", json={"learnerId": learner_id}
+    )
     assert response.status_code == 400, response.text
 
 
 def test_malformed_json_is_a_clear_400(sqlite_sandbox) -> None:
     response = sqlite_sandbox.admin().post(
-        "/admin/learners", content=b"{not json", headers={"content-type": "application/json"}
+        "/admin/learners",
+        content=b"{not json",
+        headers={"content-type": "application/json"},
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
@@ -102,7 +116,9 @@ def test_malformed_json_is_a_clear_400(sqlite_sandbox) -> None:
 
 def test_oversized_body_is_refused_with_413(sqlite_sandbox) -> None:
     response = sqlite_sandbox.admin().post(
-        "/admin/learners", content=b"x" * 2_000_000, headers={"content-type": "application/json"}
+        "/admin/learners",
+        content=b"x" * 2_000_000,
+        headers={"content-type": "application/json"},
     )
     assert response.status_code == 413
 
@@ -113,7 +129,9 @@ def test_oversized_chunked_body_is_refused(sqlite_sandbox) -> None:
             yield b"y" * 65536
 
     response = sqlite_sandbox.admin().post(
-        "/admin/learners", content=chunks(), headers={"content-type": "application/json"}
+        "/admin/learners",
+        content=chunks(),
+        headers={"content-type": "application/json"},
     )
     assert response.status_code == 413
 
@@ -121,7 +139,9 @@ def test_oversized_chunked_body_is_refused(sqlite_sandbox) -> None:
 def test_rate_limit_answers_429_with_retry_after(tmp_path) -> None:
     from tests.conftest import start_sandbox
 
-    running = start_sandbox(f"sqlite:///{tmp_path / 's.db'}", rate_limit=1.0, rate_burst=3)
+    running = start_sandbox(
+        f"sqlite:///{tmp_path / 's.db'}", rate_limit=1.0, rate_burst=3
+    )
     try:
         client = running.learner("busy")
         statuses = [client.http.get("/workspace") for _ in range(6)]
@@ -136,7 +156,9 @@ def test_rate_limit_answers_429_with_retry_after(tmp_path) -> None:
 
 
 def test_correlation_id_is_echoed_or_generated(sqlite_sandbox) -> None:
-    given = httpx.get(f"{sqlite_sandbox.url}/health", headers={"X-Correlation-ID": "abc-123"})
+    given = httpx.get(
+        f"{sqlite_sandbox.url}/health", headers={"X-Correlation-ID": "abc-123"}
+    )
     fresh = httpx.get(f"{sqlite_sandbox.url}/health")
     assert given.headers["X-Correlation-ID"] == "abc-123"
     assert len(fresh.headers["X-Correlation-ID"]) == 32

@@ -29,7 +29,9 @@ def hash_key(key: str) -> str:
 
 def keys_match(given: str, expected: str) -> bool:
     """Compare two secrets in constant time."""
-    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode())
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode()
+    )
 
 
 def valid_learner_id(learner_id: str) -> bool:

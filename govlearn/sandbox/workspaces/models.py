@@ -20,7 +20,9 @@ class Learner(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )
     revoked_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
@@ -34,4 +36,6 @@ class WorkspaceSeed(Base):
 
     workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     seeder: Mapped[str] = mapped_column(String(64), primary_key=True)
-    seeded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    seeded_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow
+    )

@@ -1,4 +1,4 @@
-"""Routes of the sandbox itself: learner keys (instructors) and workspaces (learners)."""
+"""Routes of the sandbox itself: learner keys (instructors), workspaces (learners)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,9 @@ def create_learner(
     body: NewLearner, _admin: AdminAccess, session: DbSession, request: Request
 ) -> IssuedKeyOut:
     """Create a learner and return their key (shown only once)."""
-    issued = service.create_learner(session, body.learnerId, body.name, rotate=body.rotate)
+    issued = service.create_learner(
+        session, body.learnerId, body.name, rotate=body.rotate
+    )
     get_state(request).keys.clear()
     return IssuedKeyOut(learnerId=issued.learner_id, name=issued.name, key=issued.key)
 

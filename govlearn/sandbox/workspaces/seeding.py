@@ -72,6 +72,8 @@ def reset_workspace(session: Session, workspace_id: str) -> int:
         if column is None or table.name == WorkspaceSeed.__tablename__:
             continue
         result = session.execute(delete(table).where(column == workspace_id))
-        removed += result.rowcount or 0
-    session.execute(delete(WorkspaceSeed).where(WorkspaceSeed.workspace_id == workspace_id))
+        removed += getattr(result, "rowcount", 0) or 0
+    session.execute(
+        delete(WorkspaceSeed).where(WorkspaceSeed.workspace_id == workspace_id)
+    )
     return removed

@@ -13,7 +13,13 @@ from .keys import hash_key, new_key, valid_learner_id
 from .models import Learner
 from .seeding import reset_workspace
 
-__all__ = ["IssuedKey", "create_learner", "list_learners", "reset_learner", "revoke_learner"]
+__all__ = [
+    "IssuedKey",
+    "create_learner",
+    "list_learners",
+    "reset_learner",
+    "revoke_learner",
+]
 
 
 @dataclass(frozen=True)
@@ -25,7 +31,9 @@ class IssuedKey:
     key: str
 
     def __repr__(self) -> str:
-        return f"IssuedKey(learner_id={self.learner_id!r}, name={self.name!r}, key='****')"
+        return (
+            f"IssuedKey(learner_id={self.learner_id!r}, name={self.name!r}, key='****')"
+        )
 
 
 def create_learner(
@@ -57,7 +65,7 @@ def create_learner(
         raise SandboxError(
             409,
             "learner_exists",
-            f"Learner {learner_id!r} already exists. Rotate the key to issue a new one.",
+            f"Learner {learner_id!r} already exists. Rotate the key for a new one.",
         )
     session.flush()
     return IssuedKey(learner_id=learner.id, name=learner.name, key=key)
@@ -65,7 +73,9 @@ def create_learner(
 
 def list_learners(session: Session) -> list[Learner]:
     """Every learner, oldest first."""
-    return list(session.scalars(select(Learner).order_by(Learner.created_at, Learner.id)))
+    return list(
+        session.scalars(select(Learner).order_by(Learner.created_at, Learner.id))
+    )
 
 
 def _require(session: Session, learner_id: str) -> Learner:
