@@ -60,7 +60,11 @@ def test_learners_cannot_see_or_use_each_others_records(sandbox):
         "/oauth/token", data=token_form(rp, code, assertion(rp, token_url))
     )
     assert stolen.status_code == 400
-    assert stolen.json()["error"] in ("invalid_assertion", "invalid_transaction")
+    assert stolen.json()["error"] in (
+        "invalid_client",
+        "invalid_assertion",
+        "invalid_transaction",
+    )
 
     # Alice still completes her own login, and her access token is hers alone.
     tokens = alice.identity.exchange_code(rp, code)
