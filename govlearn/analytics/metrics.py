@@ -1,0 +1,693 @@
+"""The programme metrics, each a function of a :class:`~.programme.Programme`.
+
+Every function returns a tidy :class:`pandas.DataFrame` and its docstring
+defines the metric. ``docs/analytics.md`` lists the same definitions.
+Percentages are 0-100; rates are fractions 0-1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .programme import Programme
+
+__all__ = [
+    "AT_RISK_INACTIVE_DAYS",
+    "ACTIVE_WINDOW_DAYS",
+    "at_risk",
+    "breakdown",
+    "completion_rates",
+    "enrolment",
+    "funnel",
+    "item_analysis",
+    "learner_progress",
+    "module_results",
+    "sandbox_use",
+    "score_distribution",
+    "time_to_completion",
+    "weekly_activity",
+]
+
+#: a learner is *active* with a submission or sandbox call in this many days
+ACTIVE_WINDOW_DAYS = 14
+#: the at-risk rule's "inactive" reason: no activity for this many days
+AT_RISK_INACTIVE_DAYS = 21
+
+
+def _last_activity(programme: Programme) -> pd.Series:
+    """Latest submission or sandbox call per learner (any course)."""
+    subs = programme.grades.submissions.groupby("learner")["submitted_at"].max()
+    calls = programme.activity.groupby("learner")["at"].max()
+    both = pd.concat([subs, calls], axis=1)
+    return both.max(axis=1)
+
+
+def enrolment(programme: Programme) -> pd.DataFrame:
+    """Enrolled and active learners, per course and for the whole programme.
+
+    *Enrolled*: on the roster (the chosen cohort), enrolled on or before the
+    as-of date, and enrolled in the course (the roster's ``courses`` column;
+    empty means every course). *Active*: enrolled and with at least one
+    submission or sandbox call in the :data:`ACTIVE_WINDOW_DAYS` days up to
+    the as-of date. *Started*: at least one submitted module in the course.
+
+    Columns: ``course`` (``"all"`` for the programme row), ``title``,
+    ``enrolled``, ``started``, ``active``, ``active_rate``.
+    """
+    since = programme.as_of - pd.Timedelta(days=ACTIVE_WINDOW_DAYS)
+    last = _last_activity(programme)
+    active_learners = set(last[last > since].index)
+    subs = programme.grades.submissions
+    recent_subs = subs[subs["submitted_at"] > since]
+    rows = []
+    for course in programme.courses:
+        members = programme.enrolments.loc[
+            programme.enrolments["course"] == course, "learner"
+        ]
+        started = set(subs.loc[subs["course"] == course, "learner"])
+        in_course = set(recent_subs.loc[recent_subs["course"] == course, "learner"])
+        calls = programme.activity[programme.activity["at"] > since]
+        active = set(members) & (in_course | set(calls["learner"]))
+        rows.append(
+            (
+                course,
+                programme.title(course),
+                len(members),
+                len(set(members) & started),
+                len(active),
+            )
+        )
+    everyone = set(programme.roster["learner_id"])
+    rows.append(
+        (
+            "all",
+            "Whole programme",
+            len(everyone),
+            len(everyone & set(subs["learner"])),
+            len(everyone & active_learners),
+        )
+    )
+    table = pd.DataFrame(
+        rows, columns=["course", "title", "enrolled", "started", "active"]
+    )
+    table["active_rate"] = _rate(table["active"], table["enrolled"])
+    return table
+
+
+def _rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    values = numerator.astype(float) / denominator.where(denominator > 0)
+    return values.astype(float)
+
+
+def learner_progress(programme: Programme) -> pd.DataFrame:
+    """One row per enrolled (course, learner): where each learner stands.
+
+    Columns: ``course``, ``learner``, ``enrolled_on``; ``modules`` (modules in
+    the course), ``modules_due`` (due on or before the as-of date),
+    ``submitted`` (modules with a submission), ``overdue`` (due but not
+    submitted), ``passed_modules`` (submitted modules whose score reaches the
+    pass mark), ``late`` (submissions after the due date), ``score`` and
+    ``max_score`` (points over all modules of the course; a missing module
+    scores 0), ``percent``, ``submitted_percent`` (mean percent of the
+    submitted modules), ``first_submission``, ``last_submission``,
+    ``last_activity`` (latest submission or sandbox call, any course);
+    ``started`` (``submitted >= 1``), ``completed`` (every module
+    submitted), ``passed`` (``percent`` reaches the pass mark), ``certified``
+    (the certificate rule: every module passed, or the course passed when
+    the course's rule is ``"course"``).
+    """
+    grades = programme.grades
+    modules = grades.modules
+    subs = grades.submissions
+    frames = []
+    last = _last_activity(programme)
+    for course in programme.courses:
+        policy = programme.policy(course)
+        course_modules = modules[modules["course"] == course]
+        n_modules = len(course_modules)
+        course_max = float(course_modules["max_score"].sum())
+        n_due = int((course_modules["duedate"] <= programme.as_of).sum())
+        members = programme.enrolments[programme.enrolments["course"] == course]
+        base = members[["course", "learner", "enrolled_on"]].set_index("learner")
+        mine = subs[subs["course"] == course]
+        module_pass = mine["percent"] >= 100 * policy.pass_mark
+        grouped = mine.assign(module_pass=module_pass).groupby("learner")
+        agg = grouped.agg(
+            submitted=("module", "nunique"),
+            passed_modules=("module_pass", "sum"),
+            late=("late", "sum"),
+            score=("score", "sum"),
+            submitted_percent=("percent", "mean"),
+            first_submission=("submitted_at", "min"),
+            last_submission=("submitted_at", "max"),
+        )
+        due_modules = set(
+            course_modules.loc[course_modules["duedate"] <= programme.as_of, "module"]
+        )
+        due_done = (
+            mine[mine["module"].isin(due_modules)]
+            .groupby("learner")["module"]
+            .nunique()
+        )
+        table = base.join(agg, how="left")
+        for column in ("submitted", "passed_modules", "late"):
+            table[column] = table[column].fillna(0).astype(int)
+        table["score"] = table["score"].fillna(0.0)
+        table["modules"] = n_modules
+        table["modules_due"] = n_due
+        table["overdue"] = n_due - due_done.reindex(table.index).fillna(0).astype(int)
+        table["max_score"] = course_max
+        table["percent"] = (
+            100.0 * table["score"] / course_max if course_max > 0 else np.nan
+        )
+        table["last_activity"] = last.reindex(table.index)
+        table["started"] = table["submitted"] >= 1
+        table["completed"] = table["submitted"] >= n_modules
+        table["passed"] = table["completed"] & (
+            table["percent"] >= 100 * policy.pass_mark
+        )
+        if policy.certificate == "course":
+            table["certified"] = table["passed"]
+        else:
+            table["certified"] = table["passed_modules"] >= n_modules
+        frames.append(table.reset_index())
+    columns = [
+        "course",
+        "learner",
+        "enrolled_on",
+        "modules",
+        "modules_due",
+        "submitted",
+        "overdue",
+        "passed_modules",
+        "late",
+        "score",
+        "max_score",
+        "percent",
+        "submitted_percent",
+        "first_submission",
+        "last_submission",
+        "last_activity",
+        "started",
+        "completed",
+        "passed",
+        "certified",
+    ]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def funnel(programme: Programme, progress: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The progress funnel of each course.
+
+    Stages, in order: *Enrolled*; *Started* (submitted at least one module);
+    *Submitted <module>* for each module in due-date order (learners with a
+    submission for that module, whatever earlier modules they did);
+    *Passed* (the course's points reach the pass mark with every module
+    submitted); *Certified* (the certificate rule, see
+    :func:`learner_progress`).
+
+    Columns: ``course``, ``stage``, ``order``, ``learners``,
+    ``share_of_enrolled`` (0-1).
+    """
+    progress = learner_progress(programme) if progress is None else progress
+    subs = programme.grades.submissions
+    rows = []
+    for course in programme.courses:
+        mine = progress[progress["course"] == course]
+        enrolled = len(mine)
+        stages = [("Enrolled", enrolled), ("Started", int(mine["started"].sum()))]
+        members = set(mine["learner"])
+        modules = programme.grades.modules
+        for module in modules.loc[modules["course"] == course, "module"]:
+            did = subs[(subs["course"] == course) & (subs["module"] == module)]
+            stages.append((f"Submitted {module}", len(set(did["learner"]) & members)))
+        stages.append(("Passed", int(mine["passed"].sum())))
+        stages.append(("Certified", int(mine["certified"].sum())))
+        for order, (stage, count) in enumerate(stages):
+            share = count / enrolled if enrolled else np.nan
+            rows.append((course, stage, order, count, share))
+    return pd.DataFrame(
+        rows, columns=["course", "stage", "order", "learners", "share_of_enrolled"]
+    )
+
+
+def completion_rates(
+    programme: Programme, progress: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Completion and pass rates per course.
+
+    *Completion rate*: completed (every module submitted) over enrolled.
+    *Pass rate*: passed over enrolled. *Pass rate of completers*: passed over
+    completed. *Certification rate*: certified over enrolled. Columns:
+    ``course``, ``title``, ``enrolled``, ``started``, ``completed``,
+    ``passed``, ``certified``, ``completion_rate``, ``pass_rate``,
+    ``pass_rate_of_completers``, ``certification_rate``, ``mean_percent``
+    (mean course percent of learners who started).
+    """
+    progress = learner_progress(programme) if progress is None else progress
+    rows = []
+    for course in programme.courses:
+        mine = progress[progress["course"] == course]
+        started = mine[mine["started"]]
+        rows.append(
+            (
+                course,
+                programme.title(course),
+                len(mine),
+                len(started),
+                int(mine["completed"].sum()),
+                int(mine["passed"].sum()),
+                int(mine["certified"].sum()),
+                float(started["percent"].mean()) if len(started) else np.nan,
+            )
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "course",
+            "title",
+            "enrolled",
+            "started",
+            "completed",
+            "passed",
+            "certified",
+            "mean_percent",
+        ],
+    )
+    table["completion_rate"] = _rate(table["completed"], table["enrolled"])
+    table["pass_rate"] = _rate(table["passed"], table["enrolled"])
+    table["pass_rate_of_completers"] = _rate(table["passed"], table["completed"])
+    table["certification_rate"] = _rate(table["certified"], table["enrolled"])
+    return table
+
+
+def module_results(programme: Programme) -> pd.DataFrame:
+    """Per module: submissions, lateness, scores and the module pass rate.
+
+    *Submission rate*: learners with a submission over learners enrolled in
+    the course. *Module pass rate*: graded submissions whose score reaches the
+    pass mark over graded submissions. *Late share*: submissions after the
+    due date (or extension) over submissions. Columns: ``course``, ``module``,
+    ``position``, ``duedate``, ``due`` (due on or before the as-of date),
+    ``enrolled``, ``submitted``, ``submission_rate``, ``late_share``,
+    ``mean_percent``, ``median_percent``, ``pass_rate``, ``awaiting_manual``.
+    """
+    subs = programme.grades.submissions
+    counts = programme.enrolments.groupby("course").size()
+    rows = []
+    for module in programme.grades.modules.itertuples(index=False):
+        mark = 100 * programme.policy(module.course).pass_mark
+        mine = subs[
+            (subs["course"] == module.course) & (subs["module"] == module.module)
+        ]
+        graded = mine[mine["graded"]]
+        enrolled = int(counts.get(module.course, 0))
+        rows.append(
+            (
+                module.course,
+                module.module,
+                module.position,
+                module.duedate,
+                bool(module.duedate <= programme.as_of)
+                if pd.notna(module.duedate)
+                else False,
+                enrolled,
+                len(mine),
+                len(mine) / enrolled if enrolled else np.nan,
+                float(mine["late"].mean()) if len(mine) else np.nan,
+                float(graded["percent"].mean()) if len(graded) else np.nan,
+                float(graded["percent"].median()) if len(graded) else np.nan,
+                float((graded["percent"] >= mark).mean()) if len(graded) else np.nan,
+                int(mine["needs_manual"].sum()),
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "course",
+            "module",
+            "position",
+            "duedate",
+            "due",
+            "enrolled",
+            "submitted",
+            "submission_rate",
+            "late_share",
+            "mean_percent",
+            "median_percent",
+            "pass_rate",
+            "awaiting_manual",
+        ],
+    )
+
+
+def score_distribution(programme: Programme) -> pd.DataFrame:
+    """Score distribution of each module's graded submissions (percent).
+
+    Columns: ``course``, ``module``, ``n``, ``mean``, ``std``, ``min``,
+    ``p25``, ``median``, ``p75``, ``max``, and ``bin_0`` ... ``bin_9``: the
+    count of submissions per tenth of the range (``bin_9`` holds 90-100 %).
+    """
+    subs = programme.grades.submissions
+    graded = subs[subs["graded"]]
+    rows = []
+    for module in programme.grades.modules.itertuples(index=False):
+        values = graded.loc[
+            (graded["course"] == module.course) & (graded["module"] == module.module),
+            "percent",
+        ].dropna()
+        bins = np.clip((values.to_numpy() // 10).astype(int), 0, 9)
+        histogram = np.bincount(bins, minlength=10)
+        if len(values):
+            stats = [
+                values.mean(),
+                values.std(ddof=0),
+                values.min(),
+                values.quantile(0.25),
+                values.median(),
+                values.quantile(0.75),
+                values.max(),
+            ]
+        else:
+            stats = [np.nan] * 7
+        rows.append([module.course, module.module, len(values), *stats, *histogram])
+    columns = ["course", "module", "n", "mean", "std", "min", "p25", "median"]
+    columns += ["p75", "max"] + [f"bin_{i}" for i in range(10)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def item_analysis(
+    programme: Programme, failures: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per-question item analysis (a question is one nbgrader grade cell).
+
+    *Difficulty* (classical p-value): mean score over max score among graded
+    submissions of the module; 1 means everyone got full marks.
+    *Discrimination*: the corrected item-total correlation, the Pearson
+    correlation between the item's score and the learner's score on the rest
+    of the module (module total minus this item), over graded submissions;
+    empty when either has no spread. Answers still waiting for a human
+    grader are left out. *Fail count*: submissions that scored
+    below the item's max. ``most_failed_in_module`` marks the item that fails
+    most often in its module (the module's most common failing test).
+    ``failures`` (from :func:`~.failures.read_failures`) adds
+    ``common_error``: the most frequent error line of the item's failing
+    runs, with ``common_error_count``.
+
+    Columns: ``course``, ``module``, ``notebook``, ``item``, ``kind``,
+    ``max_score``, ``n``, ``difficulty``, ``discrimination``, ``full_share``,
+    ``zero_share``, ``fail_count``, ``most_failed_in_module``.
+    """
+    scores = programme.grades.item_scores
+    if "pending" in scores.columns and scores["pending"].any():
+        scores = scores[~scores["pending"].to_numpy()]
+    items = programme.grades.items
+    keys = ["course", "module", "notebook", "item"]
+    if scores.empty:
+        table = items.assign(
+            n=0,
+            difficulty=np.nan,
+            discrimination=np.nan,
+            full_share=np.nan,
+            zero_share=np.nan,
+            fail_count=0,
+        )
+    else:
+        x = scores["score"].to_numpy(dtype=float)
+        sub_key = [scores["course"], scores["module"], scores["learner"]]
+        totals = scores.groupby(sub_key, observed=True)["score"].transform("sum")
+        y = totals.to_numpy(dtype=float) - x
+        top = scores["max_score"].to_numpy(dtype=float)
+        work = pd.DataFrame(
+            {
+                "x": x,
+                "y": y,
+                "xy": x * y,
+                "xx": x * x,
+                "yy": y * y,
+                "rel": np.divide(x, top, out=np.zeros_like(x), where=top > 0),
+                "full": x >= top,
+                "zero": x <= 0,
+            }
+        )
+        for key in keys:
+            work[key] = scores[key]
+        grouped = work.groupby(keys, observed=True)
+        sums = grouped[["x", "y", "xy", "xx", "yy", "full", "zero"]].sum()
+        sums["n"] = grouped.size()
+        sums["difficulty"] = grouped["rel"].mean()
+        n = sums["n"]
+        cov = sums["xy"] / n - (sums["x"] / n) * (sums["y"] / n)
+        var_x = sums["xx"] / n - (sums["x"] / n) ** 2
+        var_y = sums["yy"] / n - (sums["y"] / n) ** 2
+        tiny = 1e-12
+        spread = (var_x > tiny) & (var_y > tiny)
+        denom = np.sqrt(var_x.where(spread) * var_y.where(spread))
+        sums["discrimination"] = (cov / denom).clip(-1.0, 1.0)
+        sums["full_share"] = sums["full"] / n
+        sums["zero_share"] = sums["zero"] / n
+        sums["fail_count"] = (n - sums["full"]).astype(int)
+        stats = sums[
+            ["n", "difficulty", "discrimination", "full_share", "zero_share"]
+            + ["fail_count"]
+        ].reset_index()
+        for key in keys:
+            stats[key] = stats[key].astype(str)
+        table = items.merge(stats, on=keys, how="left")
+        table["n"] = table["n"].fillna(0).astype(int)
+        table["fail_count"] = table["fail_count"].fillna(0).astype(int)
+    table = table.reset_index(drop=True)
+    worst = table.groupby(["course", "module"])["fail_count"].transform("max")
+    table["most_failed_in_module"] = (table["fail_count"] == worst) & (worst > 0)
+    if failures is not None and len(failures):
+        common = (
+            failures.groupby(keys[:1] + ["module", "item", "error"])
+            .size()
+            .rename("common_error_count")
+            .reset_index()
+            .sort_values(["common_error_count", "error"], ascending=[False, True])
+            .drop_duplicates(["course", "module", "item"])
+            .rename(columns={"error": "common_error"})
+        )
+        table = table.merge(common, on=["course", "module", "item"], how="left")
+        table["common_error_count"] = table["common_error_count"].fillna(0).astype(int)
+    return table
+
+
+def breakdown(
+    programme: Programme,
+    by: str = "continent",
+    progress: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Progress per group of learners: ``by`` is any roster column.
+
+    Typical groups: ``continent``, ``country``, ``organisation``,
+    ``organisation_type``, ``role``. Per group and course: ``learners``
+    (enrolled), ``started``, ``completed``, ``certified``, ``mean_percent``
+    (mean course percent of learners who started), ``completion_rate`` and
+    ``certification_rate`` (over enrolled). A ``course`` of ``"all"`` counts
+    each learner once: started/completed/certified in any course.
+    """
+    progress = learner_progress(programme) if progress is None else progress
+    groups = programme.roster.set_index("learner_id")[by].replace("", "Unknown")
+    data = progress.assign(group=progress["learner"].map(groups).fillna("Unknown"))
+    data["started_percent"] = data["percent"].where(data["started"])
+    per_course = data.groupby(["group", "course"]).agg(
+        learners=("learner", "nunique"),
+        started=("started", "sum"),
+        completed=("completed", "sum"),
+        certified=("certified", "sum"),
+        mean_percent=("started_percent", "mean"),
+    )
+    per_learner = data.groupby(["group", "learner"]).agg(
+        started=("started", "any"),
+        completed=("completed", "any"),
+        certified=("certified", "any"),
+        started_percent=("started_percent", "mean"),
+    )
+    overall = per_learner.groupby("group").agg(
+        learners=("started", "size"),
+        started=("started", "sum"),
+        completed=("completed", "sum"),
+        certified=("certified", "sum"),
+        mean_percent=("started_percent", "mean"),
+    )
+    overall["course"] = "all"
+    overall = overall.reset_index().set_index(["group", "course"])
+    table = pd.concat([per_course, overall]).reset_index()
+    for column in ("started", "completed", "certified"):
+        table[column] = table[column].astype(int)
+    table["completion_rate"] = _rate(table["completed"], table["learners"])
+    table["certification_rate"] = _rate(table["certified"], table["learners"])
+    table = table.rename(columns={"group": by})
+    return table.sort_values([by, "course"], ignore_index=True)
+
+
+def weekly_activity(programme: Programme) -> pd.DataFrame:
+    """Activity per calendar week (weeks start on Monday, UTC).
+
+    Per week: ``submissions`` (modules submitted, all courses),
+    ``sandbox_calls``, ``active_learners`` (distinct learners with a
+    submission or a sandbox call that week), ``new_enrolments``; one column
+    ``submissions_<course>`` per course. Weeks run from the first enrolment
+    or event to the as-of date, empty weeks included.
+    """
+    subs = programme.grades.submissions
+    calls = programme.activity
+    tz_free = "UTC"
+
+    def week(stamps: pd.Series) -> pd.Series:
+        naive = stamps.dt.tz_convert(tz_free).dt.tz_localize(None)
+        return naive.dt.to_period("W-SUN").dt.start_time
+
+    events = pd.concat(
+        [
+            pd.DataFrame(
+                {"learner": subs["learner"], "week": week(subs["submitted_at"])}
+            ),
+            pd.DataFrame({"learner": calls["learner"], "week": week(calls["at"])}),
+        ],
+        ignore_index=True,
+    )
+    enrolled = programme.roster["enrolled_on"].dropna()
+    starts = [s.min() for s in (subs["submitted_at"], calls["at"], enrolled) if len(s)]
+    end = week(pd.Series([programme.as_of]))[0]
+    begin = week(pd.Series([min(starts)]))[0] if starts else end
+    index = pd.date_range(begin, end, freq="7D", name="week")
+    table = pd.DataFrame(index=index)
+    table["submissions"] = week(subs["submitted_at"]).value_counts()
+    table["sandbox_calls"] = week(calls["at"]).value_counts()
+    table["active_learners"] = events.groupby("week")["learner"].nunique()
+    table["new_enrolments"] = week(enrolled).value_counts()
+    for course in programme.courses:
+        mine = subs[subs["course"] == course]
+        table[f"submissions_{course}"] = week(mine["submitted_at"]).value_counts()
+    return table.fillna(0).astype(int).reset_index()
+
+
+def time_to_completion(
+    programme: Programme, progress: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Days from enrolment to completing each course, per completer.
+
+    *Time to completion*: the time from the learner's ``enrolled_on`` to the
+    submission that completed the course (the last of its modules), in days.
+    Only learners who completed the course have a row. Columns: ``course``,
+    ``learner``, ``enrolled_on``, ``completed_at``, ``days``, ``certified``.
+    """
+    progress = learner_progress(programme) if progress is None else progress
+    done = progress[progress["completed"]].copy()
+    done["completed_at"] = done["last_submission"]
+    delta = done["completed_at"] - done["enrolled_on"]
+    done["days"] = delta.dt.total_seconds() / 86400.0
+    return done[
+        ["course", "learner", "enrolled_on", "completed_at", "days", "certified"]
+    ].reset_index(drop=True)
+
+
+def at_risk(programme: Programme, progress: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Learners at risk of not finishing, with their reasons.
+
+    **The at-risk rule.** An enrolled learner who is not yet certified in a
+    course is *at risk* in that course when at least one of these holds on
+    the as-of date:
+
+    * ``overdue``: a module whose due date has passed has no submission;
+    * ``low-scores``: the mean score of the modules they submitted is below
+      the course's pass mark;
+    * ``inactive``: no submission and no sandbox call, in any course, for
+      :data:`AT_RISK_INACTIVE_DAYS` days (counted from enrolment when they
+      have never been active), while the course is not completed.
+
+    Columns: ``course``, ``learner``, ``name``, ``email``, ``country``,
+    ``reasons`` (comma-separated), ``overdue``, ``submitted_percent``,
+    ``days_inactive``, ``submitted``, ``modules``. Sorted by the number of
+    reasons (most first), then course and learner.
+    """
+    progress = learner_progress(programme) if progress is None else progress
+    table = progress[~progress["certified"]].copy()
+    marks = table["course"].map(lambda c: 100 * programme.policy(c).pass_mark)
+    since = table["last_activity"].fillna(table["enrolled_on"])
+    days = (programme.as_of - since).dt.total_seconds() / 86400.0
+    table["days_inactive"] = days.fillna(np.inf).round(1)
+    overdue = table["overdue"] > 0
+    low = table["submitted_percent"].notna() & (table["submitted_percent"] < marks)
+    inactive = (table["days_inactive"] >= AT_RISK_INACTIVE_DAYS) & ~table["completed"]
+    reasons = pd.DataFrame(
+        {"overdue": overdue, "low-scores": low, "inactive": inactive}
+    )
+    table["reasons"] = (
+        reasons.apply(
+            lambda row: ", ".join(name for name, hit in row.items() if hit), axis=1
+        )
+        if len(reasons)
+        else pd.Series(dtype=str)
+    )
+    table["n_reasons"] = reasons.sum(axis=1)
+    table = table[table["n_reasons"] > 0]
+    people = programme.roster.set_index("learner_id")
+    names = (people["first_name"] + " " + people["last_name"]).str.strip()
+    table["name"] = table["learner"].map(names)
+    table["email"] = table["learner"].map(people["email"])
+    table["country"] = table["learner"].map(people["country"])
+    table = table.sort_values(
+        ["n_reasons", "course", "learner"], ascending=[False, True, True]
+    )
+    return table[
+        [
+            "course",
+            "learner",
+            "name",
+            "email",
+            "country",
+            "reasons",
+            "overdue",
+            "submitted_percent",
+            "days_inactive",
+            "submitted",
+            "modules",
+        ]
+    ].reset_index(drop=True)
+
+
+def sandbox_use(programme: Programme) -> pd.DataFrame:
+    """Sandbox use per learner against their scores.
+
+    Per roster learner: ``calls`` (sandbox calls through the mediator),
+    ``services`` (distinct services called), ``error_share`` (calls answered
+    with status 400 or above, over calls), ``active_days`` (distinct days with
+    a call), ``submissions`` and ``mean_percent`` (mean percent over all their
+    graded submissions, any course). The Spearman correlation of ``calls``
+    with ``mean_percent`` is in ``table.attrs["spearman"]`` (empty with fewer
+    than three learners who have both).
+    """
+    calls = programme.activity
+    learners = programme.roster["learner_id"]
+    grouped = calls.groupby("learner")
+    table = pd.DataFrame(index=pd.Index(learners, name="learner"))
+    table["calls"] = grouped.size()
+    table["services"] = grouped["service"].nunique()
+    errors = calls.assign(error=calls["status"] >= 400).groupby("learner")["error"]
+    table["error_share"] = errors.mean()
+    days = calls.assign(day=calls["at"].dt.floor("D")).groupby("learner")["day"]
+    table["active_days"] = days.nunique()
+    subs = programme.grades.submissions
+    graded = subs[subs["graded"]].groupby("learner")
+    table["submissions"] = graded.size()
+    table["mean_percent"] = graded["percent"].mean()
+    for column in ("calls", "services", "active_days", "submissions"):
+        table[column] = table[column].fillna(0).astype(int)
+    table = table.reset_index()
+    both = table.dropna(subset=["mean_percent"])
+    spearman = np.nan
+    if (
+        len(both) >= 3
+        and both["calls"].nunique() > 1
+        and both["mean_percent"].nunique() > 1
+    ):
+        spearman = float(both["calls"].rank().corr(both["mean_percent"].rank()))
+    table.attrs["spearman"] = spearman
+    return table

@@ -1,0 +1,215 @@
+"""Everything a progress report reads, gathered and checked in one object.
+
+:func:`load_programme` reads the gradebooks, the roster and (optionally) the
+sandbox activity, keeps what happened on or before the as-of date, and checks
+that roster and gradebooks agree. Every metric in :mod:`.metrics` takes the
+resulting :class:`Programme`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from .activity import empty_activity
+from .errors import RosterMismatch
+from .gradebook import Gradebooks, load_gradebooks
+from .roster import enrolments, load_roster
+
+__all__ = ["CoursePolicy", "Programme", "course_policies", "load_programme"]
+
+
+@dataclass(frozen=True)
+class CoursePolicy:
+    """How a course decides who passed and who earns its certificate.
+
+    ``pass_mark`` is a fraction (0.6 = 60 % of the points). A module is passed
+    when its score reaches the pass mark; the course is passed when the points
+    over all its modules reach it; the certificate needs every module passed
+    (``certificate = "all-modules"``) or only the course passed
+    (``certificate = "course"``).
+    """
+
+    title: str = ""
+    pass_mark: float = 0.6
+    certificate: str = "all-modules"
+
+
+def course_policies(courses: Iterable[str]) -> dict[str, CoursePolicy]:
+    """Read each course's pass mark and certificate rule from its definition.
+
+    Uses ``govlearn.courses.load_course`` when the course is known there and
+    the defaults of :class:`CoursePolicy` otherwise.
+    """
+    policies: dict[str, CoursePolicy] = {}
+    for course in courses:
+        policies[course] = _policy_from_course(course)
+    return policies
+
+
+def _policy_from_course(course: str) -> CoursePolicy:
+    try:
+        from govlearn.courses import load_course  # type: ignore[attr-defined]
+    except ImportError:
+        return CoursePolicy(title=course)
+    try:
+        definition: Any = load_course(course)
+    except Exception:  # an unknown course: keep the defaults
+        return CoursePolicy(title=course)
+    mark = float(getattr(definition, "pass_mark", 0.6) or 0.6)
+    if mark > 1:
+        mark /= 100.0
+    rule = getattr(definition, "certificate", None)
+    rule_text = str(getattr(rule, "rule", rule) or "all-modules")
+    certificate = "course" if "course" in rule_text.lower() else "all-modules"
+    title = str(getattr(definition, "title", course) or course)
+    return CoursePolicy(title=title, pass_mark=mark, certificate=certificate)
+
+
+@dataclass(frozen=True)
+class Programme:
+    """Gradebooks, roster and sandbox activity of one cohort, as of a date.
+
+    ``grades``
+        the gradebook tables (see :class:`~.gradebook.Gradebooks`), keeping
+        only submissions made on or before ``as_of`` by roster learners.
+    ``roster``
+        the cohort's learners (see :func:`~.roster.load_roster`) enrolled on
+        or before ``as_of``.
+    ``enrolments``
+        one row per (``course``, ``learner``, ``enrolled_on``).
+    ``activity``
+        sandbox calls on or before ``as_of`` (see :mod:`.activity`).
+    ``as_of``
+        the report date (UTC, end of that day).
+    ``policies``
+        the :class:`CoursePolicy` of each course.
+    """
+
+    grades: Gradebooks
+    roster: pd.DataFrame
+    enrolments: pd.DataFrame
+    activity: pd.DataFrame
+    as_of: pd.Timestamp
+    policies: dict[str, CoursePolicy] = field(default_factory=dict)
+    cohort: str | None = None
+
+    @property
+    def courses(self) -> list[str]:
+        """The course ids in report order."""
+        return self.grades.courses
+
+    def policy(self, course: str) -> CoursePolicy:
+        """The pass mark and certificate rule of ``course``."""
+        return self.policies.get(course, CoursePolicy(title=course))
+
+    def title(self, course: str) -> str:
+        """The course's title (its id when the definition is not available)."""
+        return self.policy(course).title or course
+
+
+def _as_of(value: str | pd.Timestamp | None, grades: Gradebooks) -> pd.Timestamp:
+    if value is None or value == "":
+        latest = grades.submissions["submitted_at"].max()
+        if pd.isna(latest):
+            return pd.Timestamp.now(tz="UTC").normalize() + pd.Timedelta(days=1)
+        return latest.normalize() + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+    stamp = pd.Timestamp(value)
+    stamp = (
+        stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    )
+    if stamp == stamp.normalize():
+        stamp = stamp + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+    return stamp
+
+
+def load_programme(
+    gradebooks: Mapping[str, str | os.PathLike[str]]
+    | Iterable[str | os.PathLike[str]]
+    | Gradebooks,
+    roster: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    cohort: str | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    activity: pd.DataFrame | None = None,
+    policies: Mapping[str, CoursePolicy] | None = None,
+) -> Programme:
+    """Read and check everything a report needs.
+
+    ``as_of`` is a date or timestamp (a bare date means the end of that day,
+    UTC); by default the day of the latest submission. Raises
+    :class:`~.errors.RosterMismatch` when the gradebooks hold learners that
+    the full roster does not list.
+    """
+    grades = (
+        gradebooks
+        if isinstance(gradebooks, Gradebooks)
+        else load_gradebooks(gradebooks)
+    )
+    full_roster = load_roster(roster)
+    _check_agreement(grades, full_roster)
+    chosen = load_roster(full_roster, cohort) if cohort else full_roster
+    stamp = _as_of(as_of, grades)
+
+    enrolled = chosen["enrolled_on"].isna() | (chosen["enrolled_on"] <= stamp)
+    chosen = chosen[enrolled].reset_index(drop=True)
+    members = set(chosen["learner_id"])
+    subs = grades.submissions
+    subs = subs[subs["learner"].isin(members) & (subs["submitted_at"] <= stamp)]
+    kept = subs[["course", "module", "learner"]]
+    items = grades.item_scores
+    if len(items):
+        keys = pd.MultiIndex.from_frame(kept.astype(str))
+        item_keys = pd.MultiIndex.from_arrays(
+            [
+                items["course"].astype(str),
+                items["module"].astype(str),
+                items["learner"].astype(str),
+            ]
+        )
+        items = items[item_keys.isin(keys)]
+    learners = grades.learners[grades.learners["learner"].isin(members)]
+    filtered = replace(
+        grades,
+        submissions=subs.reset_index(drop=True),
+        item_scores=items.reset_index(drop=True),
+        learners=learners.reset_index(drop=True),
+    )
+    if activity is None:
+        activity = empty_activity()
+    activity = activity[
+        activity["learner"].isin(members) & (activity["at"] <= stamp)
+    ].reset_index(drop=True)
+    known = dict(policies or {})
+    for course, policy in course_policies(
+        c for c in grades.courses if c not in known
+    ).items():
+        known[course] = policy
+    return Programme(
+        grades=filtered,
+        roster=chosen,
+        enrolments=enrolments(chosen, grades.courses),
+        activity=activity,
+        as_of=stamp,
+        policies=known,
+        cohort=cohort,
+    )
+
+
+def _check_agreement(grades: Gradebooks, roster: pd.DataFrame) -> None:
+    listed = set(roster["learner_id"])
+    seen = set(grades.submissions["learner"]) | set(grades.learners["learner"])
+    unknown = sorted(seen - listed)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+        raise RosterMismatch(
+            f"Attempted to match the gradebooks to the roster, but "
+            f"{len(unknown)} learner(s) in the gradebooks are not on the roster "
+            f"({shown}). Use the roster the cohort was graded with, or add "
+            "these learners to it.",
+            unknown,
+        )
