@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ._config import home
 from ._errors import SandboxUnavailable
@@ -40,6 +41,7 @@ class EmbeddedSandbox:
     _server: object = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
+    _database: Any = field(default=None, repr=False)
 
     def key_for(self, learner_id: str) -> str:
         """The key of ``learner_id``, creating the learner on first use."""
@@ -50,7 +52,8 @@ class EmbeddedSandbox:
 
         with _LOCK:
             key = self._keys.get(learner_id)
-            database = Database(self.database_url)
+            # The running app's own engine, when there is one: no second pool.
+            database = self._database or Database(self.database_url)
             try:
                 with database.session() as session:
                     learner = session.get(Learner, learner_id)
@@ -66,11 +69,32 @@ class EmbeddedSandbox:
                         )
                         key = issued.key
             finally:
-                database.dispose()
+                if database is not self._database:
+                    database.dispose()
             assert key is not None
             self._keys[learner_id] = key
             _save_keys(self.keys_file, self._keys)
-            return key
+        self._warm_up(learner_id)
+        return key
+
+    def _warm_up(self, learner_id: str) -> None:
+        """Seed the learner's workspace in the background, before their first call.
+
+        The first call would otherwise wait for the seeding. Seeding is safe to
+        race: whichever of this thread and the first request commits the seed
+        marker first does the work, the other waits for it and skips.
+        """
+        if self._database is None:
+            return
+        from .sandbox.workspaces.seeding import ensure_seeded
+
+        def seed() -> None:
+            try:
+                ensure_seeded(self._database, learner_id)
+            except Exception:  # the first request seeds and reports instead
+                logger.debug("Background seeding of %s failed", learner_id)
+
+        threading.Thread(target=seed, name="govlearn-seed", daemon=True).start()
 
 
 def _load_keys(path: Path) -> dict[str, str]:
@@ -114,6 +138,7 @@ def serve_in_background(app: object, timeout: float = 15.0) -> BackgroundServer:
         log_level="warning",
         access_log=False,
         loop="asyncio",
+        ws="none",
         lifespan="on",
         timeout_keep_alive=30,
     )
@@ -149,7 +174,8 @@ def start_embedded(
 
         started = time.perf_counter()
         settings = SandboxSettings.from_env(database_url=database_url)
-        running = serve_in_background(create_app(settings), timeout)
+        app = create_app(settings)
+        running = serve_in_background(app, timeout)
         keys_file = home() / "embedded-keys.json"
         _INSTANCE = EmbeddedSandbox(
             url=running.url,
@@ -158,6 +184,7 @@ def start_embedded(
             _server=running.server,
             _thread=running.thread,
             _keys=_load_keys(keys_file),
+            _database=app.state.sandbox.database,
         )
         logger.info(
             "Embedded sandbox ready at %s in %.2f s",
