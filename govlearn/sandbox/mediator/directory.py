@@ -170,7 +170,7 @@ def reconcile_providers(database: Database) -> int:
                 select(Service.workspace_id, Service.service_id).where(
                     Service.service_url == ""
                 )
-            ).tuples()
+            )
         )
         for provider in registered_providers():
             service = str(provider_service_id(provider))

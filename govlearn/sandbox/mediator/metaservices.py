@@ -42,7 +42,7 @@ def list_clients(
             select(Member.member_id, Member.name).where(
                 Member.workspace_id == workspace_id
             )
-        ).tuples()
+        )
     }
     subsystems = session.scalars(
         select(Subsystem.subsystem_id).where(Subsystem.workspace_id == workspace_id)

@@ -54,7 +54,7 @@ _XROAD_ERROR = {
 _ERRORS: dict[int | str, dict[str, Any]] = {400: _XROAD_ERROR, 500: _XROAD_ERROR}
 
 
-async def service_access(request: Request, service_path: str) -> Response:
+async def service_access(request: Request, service_path: str = "") -> Response:
     """Forward a request to the service named in the path.
 
     Also serves the metaservices ``listMethods``, ``allowedMethods`` and
@@ -73,6 +73,9 @@ for _method in _METHODS:
         responses=_ERRORS,
         summary="Call a service through the mediator",
         include_in_schema=_method != "HEAD",
+    )
+    router.add_api_route(
+        "/r1", service_access, methods=[_method], include_in_schema=False
     )
 
 
