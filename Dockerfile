@@ -28,7 +28,8 @@ RUN python -m venv /opt/govlearn \
       "pyjwt[crypto]>=2.9" \
       "cryptography>=43" \
       "click>=8.1" \
-      "jsonschema>=4.18"
+      "jsonschema>=4.18" \
+      "fastapi-offline>=1.7"
 
 FROM ${PYTHON_IMAGE}
 LABEL org.opencontainers.image.title="GovLearn sandbox" \

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 
 from .. import __version__
 from .db import Database
@@ -71,7 +72,9 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         database.dispose()
 
     tags: list[dict[str, Any]] = [block.TAG for block in blocks]
-    app = FastAPI(
+    # The docs pages use Swagger UI and ReDoc files shipped in the package, so
+    # /docs works offline (the default loads them from a CDN).
+    app = FastAPIOffline(
         title="GovLearn mock GovStack sandbox",
         version=__version__,
         description=DESCRIPTION,
