@@ -15,7 +15,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -374,8 +374,23 @@ def change_opt_in(
             f"(optIn is already {str(opt_in).lower()}).",
         )
     now = moment or utcnow()
-    row.opt_in = opt_in
-    row.updated_at = now
+    # Conditional, so two requests racing to flip the same record make one
+    # revision between them, not two.
+    changed = session.execute(
+        update(ConsentRecordRow)
+        .where(ConsentRecordRow.pk == row.pk, ConsentRecordRow.opt_in.is_(not opt_in))
+        .values(opt_in=opt_in, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(changed, "rowcount", 1) != 1:
+        session.rollback()
+        raise SandboxError(
+            400,
+            "invalid_request",
+            "Data agreement record opt in is same as provided value "
+            f"(optIn is already {str(opt_in).lower()}).",
+        )
+    session.refresh(row)
     revision = _revise(
         session,
         workspace_id,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -219,11 +220,23 @@ def order_payments(
         if match is None:
             raise _refuse(no_valid_instruction(item.InstructionID))
         chosen.append(match)
-    now = utcnow()
-    for row in chosen:
-        row.ordered = True
-        row.ordered_at = now
-        row.order_batch_id = batch_id
-        row.order_request_id = request_id
-    session.flush()
+    # A conditional update, so two bulk payments racing for the same
+    # instruction cannot both order it (on SQLite as on PostgreSQL).
+    result = session.execute(
+        sql_update(PaymentInstruction)
+        .where(
+            PaymentInstruction.pk.in_([row.pk for row in chosen]),
+            PaymentInstruction.ordered.is_(False),
+        )
+        .values(
+            ordered=True,
+            ordered_at=utcnow(),
+            order_batch_id=batch_id,
+            order_request_id=request_id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", len(chosen)) != len(chosen):
+        session.rollback()
+        raise _refuse(no_valid_instruction(chosen[0].instruction_id))
     return ORDERED
