@@ -113,9 +113,11 @@ def learner_progress(programme: Programme) -> pd.DataFrame:
     submitted modules), ``first_submission``, ``last_submission``,
     ``last_activity`` (latest submission or sandbox call, any course);
     ``started`` (``submitted >= 1``), ``completed`` (every module
-    submitted), ``passed`` (``percent`` reaches the pass mark), ``certified``
-    (the certificate rule: every module passed, or the course passed when
-    the course's rule is ``"course"``).
+    submitted), ``passed`` (``percent`` reaches the course's pass mark),
+    ``certified`` (the course's certificate rule, see
+    :class:`~.programme.CoursePolicy`: every module submitted when required,
+    no submitted module below the minimum module share, and the minimum share
+    of the course's points).
     """
     grades = programme.grades
     modules = grades.modules
@@ -132,10 +134,12 @@ def learner_progress(programme: Programme) -> pd.DataFrame:
         base = members[["course", "learner", "enrolled_on"]].set_index("learner")
         mine = subs[subs["course"] == course]
         module_pass = mine["percent"] >= 100 * policy.pass_mark
-        grouped = mine.assign(module_pass=module_pass).groupby("learner")
-        agg = grouped.agg(
+        below = mine["percent"] < 100 * policy.min_module_fraction - 1e-9
+        grouped = mine.assign(module_pass=module_pass, below=below)
+        agg = grouped.groupby("learner").agg(
             submitted=("module", "nunique"),
             passed_modules=("module_pass", "sum"),
+            below_minimum=("below", "sum"),
             late=("late", "sum"),
             score=("score", "sum"),
             submitted_percent=("percent", "mean"),
@@ -164,13 +168,14 @@ def learner_progress(programme: Programme) -> pd.DataFrame:
         table["last_activity"] = last.reindex(table.index)
         table["started"] = table["submitted"] >= 1
         table["completed"] = table["submitted"] >= n_modules
-        table["passed"] = table["completed"] & (
-            table["percent"] >= 100 * policy.pass_mark
+        table["passed"] = table["percent"] >= 100 * policy.pass_mark - 1e-9
+        below = table["below_minimum"].fillna(0) > 0
+        certified = ~below & (
+            table["percent"] >= 100 * policy.min_total_fraction - 1e-9
         )
-        if policy.certificate == "course":
-            table["certified"] = table["passed"]
-        else:
-            table["certified"] = table["passed_modules"] >= n_modules
+        if policy.every_module_submitted:
+            certified &= table["completed"]
+        table["certified"] = certified
         frames.append(table.reset_index())
     columns = [
         "course",
@@ -205,8 +210,8 @@ def funnel(programme: Programme, progress: pd.DataFrame | None = None) -> pd.Dat
     Stages, in order: *Enrolled*; *Started* (submitted at least one module);
     *Submitted <module>* for each module in due-date order (learners with a
     submission for that module, whatever earlier modules they did);
-    *Passed* (the course's points reach the pass mark with every module
-    submitted); *Certified* (the certificate rule, see
+    *Passed* (the learner's points over the course reach its pass mark);
+    *Certified* (the certificate rule, see
     :func:`learner_progress`).
 
     Columns: ``course``, ``stage``, ``order``, ``learners``,

@@ -27,47 +27,48 @@ __all__ = ["CoursePolicy", "Programme", "course_policies", "load_programme"]
 class CoursePolicy:
     """How a course decides who passed and who earns its certificate.
 
-    ``pass_mark`` is a fraction (0.6 = 60 % of the points). A module is passed
-    when its score reaches the pass mark; the course is passed when the points
-    over all its modules reach it; the certificate needs every module passed
-    (``certificate = "all-modules"``) or only the course passed
-    (``certificate = "course"``).
+    Fractions are of the points (0.6 = 60 %). A module is *passed* when its
+    score reaches ``pass_mark`` of its points; the course is *passed* when the
+    points over all its modules reach ``pass_mark`` of the course's points.
+    The *certificate* needs (like ``course.toml``'s ``[certificate]``) every
+    module submitted when ``every_module_submitted``, each submitted module at
+    ``min_module_fraction`` of its points or more, and ``min_total_fraction``
+    of the course's points.
     """
 
     title: str = ""
     pass_mark: float = 0.6
-    certificate: str = "all-modules"
+    min_total_fraction: float = 0.6
+    every_module_submitted: bool = True
+    min_module_fraction: float = 0.0
 
 
 def course_policies(courses: Iterable[str]) -> dict[str, CoursePolicy]:
-    """Read each course's pass mark and certificate rule from its definition.
+    """Read each course's pass mark and certificate rule from ``course.toml``.
 
     Uses ``govlearn.courses.load_course`` when the course is known there and
     the defaults of :class:`CoursePolicy` otherwise.
     """
-    policies: dict[str, CoursePolicy] = {}
-    for course in courses:
-        policies[course] = _policy_from_course(course)
-    return policies
+    return {course: _policy_from_course(course) for course in courses}
 
 
 def _policy_from_course(course: str) -> CoursePolicy:
     try:
-        from govlearn.courses import load_course  # type: ignore[attr-defined]
+        from govlearn.courses import load_course
     except ImportError:
         return CoursePolicy(title=course)
     try:
         definition: Any = load_course(course)
-    except Exception:  # an unknown course: keep the defaults
+    except Exception:  # not one of the packaged courses: keep the defaults
         return CoursePolicy(title=course)
-    mark = float(getattr(definition, "pass_mark", 0.6) or 0.6)
-    if mark > 1:
-        mark /= 100.0
-    rule = getattr(definition, "certificate", None)
-    rule_text = str(getattr(rule, "rule", rule) or "all-modules")
-    certificate = "course" if "course" in rule_text.lower() else "all-modules"
-    title = str(getattr(definition, "title", course) or course)
-    return CoursePolicy(title=title, pass_mark=mark, certificate=certificate)
+    rule = definition.certificate
+    return CoursePolicy(
+        title=str(definition.title or course),
+        pass_mark=float(definition.pass_mark),
+        min_total_fraction=float(rule.min_total_fraction),
+        every_module_submitted=bool(rule.every_module_submitted),
+        min_module_fraction=float(rule.min_module_fraction),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """A small hand-made gradebook and roster whose metrics are known exactly.
 
-Course ``c101`` has two modules (pass mark 60 %):
+Course ``c101`` has two modules (pass mark 60 %; the certificate needs
+every module submitted, 60 % of the points and 60 % in each module):
 
 * ``m1`` (due 2026-03-10): notebook ``m1`` with autograded ``q1`` (2 points)
   and ``q2`` (3 points);
@@ -148,5 +149,9 @@ def programme(handmade):  # type: ignore[no-untyped-def]
         [handmade["url"]],
         handmade["roster"],
         as_of=AS_OF,
-        policies={"c101": CoursePolicy(title="Course 101", pass_mark=0.6)},
+        policies={
+            "c101": CoursePolicy(
+                title="Course 101", pass_mark=0.6, min_module_fraction=0.6
+            )
+        },
     )
