@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import re._parser as re_parser  # the stdlib's own pattern parser
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -231,12 +232,7 @@ def list_records(
     if exact:
         contents = [c for c in contents if _matches(c, exact)]
     if search:
-        if len(search) > MAX_SEARCH:
-            raise _bad(f"search is longer than {MAX_SEARCH} characters.")
-        try:
-            pattern = re.compile(search, re.IGNORECASE)
-        except re.error as exc:
-            raise _bad(f"search is not a valid regular expression ({exc}).") from None
+        pattern = compile_search(search)
         fields = [filter_field] if filter_field else registry.field_names
         contents = [
             c for c in contents if any(pattern.search(_text(c.get(f))) for f in fields)
@@ -245,6 +241,61 @@ def list_records(
     contents.sort(key=lambda c: _sort_key(registry, field, c), reverse=reverse)
     start = (page - 1) * page_size
     return Page(len(contents), page, page_size, contents[start : start + page_size])
+
+
+#: Repetitions (``*``, ``+``, ``{m,n}``) one search expression may use.
+MAX_REPEATS = 3
+
+
+def _repeats(items: Any, inside_repeat: bool = False) -> int:
+    """Count repetitions in a parsed pattern. Refuse nested repetition,
+    repeated alternatives and backreferences: they can make matching take
+    exponential time on a hosted sandbox."""
+    count = 0
+    for op, argument in items:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            if inside_repeat:
+                raise _bad(
+                    "search repeats a group that itself repeats, which could run "
+                    "for ever; simplify the expression."
+                )
+            count += 1 + _repeats(argument[2], True)
+        elif name in ("GROUPREF", "GROUPREF_EXISTS"):
+            raise _bad("search may not use backreferences such as \\1.")
+        elif name == "BRANCH":
+            if inside_repeat:
+                raise _bad(
+                    "search repeats a group of alternatives such as (a|b)*, which "
+                    "could run for ever; use a character class like [ab]* instead."
+                )
+            count += sum(_repeats(branch, inside_repeat) for branch in argument[1])
+        elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
+            count += _repeats(argument[-1], inside_repeat)
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            count += _repeats(argument[1], inside_repeat)
+    return count
+
+
+def compile_search(search: str) -> re.Pattern[str]:
+    """The ``search`` expression, compiled case-insensitively.
+
+    Only expressions that match in reasonable time are accepted: no nested
+    repetition, no backreferences, at most :data:`MAX_REPEATS` repetitions.
+    """
+    if len(search) > MAX_SEARCH:
+        raise _bad(f"search is longer than {MAX_SEARCH} characters.")
+    try:
+        pattern = re.compile(search, re.IGNORECASE)
+        parsed = re_parser.parse(search)
+    except re.error as exc:
+        raise _bad(f"search is not a valid regular expression ({exc}).") from None
+    if _repeats(parsed) > MAX_REPEATS:
+        raise _bad(
+            f"search uses more than {MAX_REPEATS} repetitions (*, +, {{m,n}}); "
+            "simplify the expression."
+        )
+    return pattern
 
 
 def _ordering(registry: Registry, ordering: str | None) -> tuple[str, bool]:
