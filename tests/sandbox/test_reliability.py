@@ -1,0 +1,175 @@
+"""Reliability: concurrent writers, restarts and replicas keep every record.
+
+* 50 enrollments sent at once by 10 learners are all stored, on SQLite and
+  PostgreSQL.
+* Stopping the sandbox and starting a new one on the same database keeps
+  every record and the identity provider's signing key.
+* Two replicas on one PostgreSQL complete one login with the steps sent to
+  them in turn, as a load balancer would.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, func, select
+
+import govlearn
+from govlearn.sandbox.db import Database, normalise_url
+from govlearn.sandbox.identity.keys import provider_key
+from govlearn.sandbox.identity.models import Person, SigningKey
+from tests.conftest import start_sandbox
+
+LEARNERS = 10
+PER_LEARNER = 5
+PUBLIC_URL = "http://sandbox.test"
+
+
+def _count_enrolled(database_url: str) -> dict[str, int]:
+    engine = create_engine(normalise_url(database_url))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(Person.workspace_id, func.count())
+                .where(Person.source != "SEED")
+                .group_by(Person.workspace_id)
+            )
+            return {workspace: count for workspace, count in rows}
+    finally:
+        engine.dispose()
+
+
+def test_fifty_concurrent_enrollments_across_ten_learners_persist(database_url):
+    running = start_sandbox(database_url)
+    try:
+        clients = [running.learner(f"learner-{n:02d}") for n in range(LEARNERS)]
+        jobs = [
+            (clients[n], f"Person {n:02d}-{k}", f"19{70 + k}-0{1 + n % 9}-1{k}")
+            for n in range(LEARNERS)
+            for k in range(PER_LEARNER)
+        ]
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            results = list(
+                pool.map(
+                    lambda job: job[0].identity.enroll(job[1], birthdate=job[2]), jobs
+                )
+            )
+        assert all(result.created for result in results)
+        assert len({result.enrollment_id for result in results}) == len(jobs)
+        stored = _count_enrolled(database_url)
+        assert stored == {f"learner-{n:02d}": PER_LEARNER for n in range(LEARNERS)}
+        for (client, _name, _born), result in zip(jobs, results, strict=True):
+            assert client.identity.verify_yes_no(result.vid, "age_over", min_age=18)
+    finally:
+        running.close()
+
+
+def test_restart_keeps_every_record_and_the_signing_key(database_url):
+    from tests.identity.helpers import snapshot_tables
+
+    first = start_sandbox(database_url, public_url=PUBLIC_URL)
+    key = first.new_key("keeper")
+    client = govlearn.Client(first.url, key)
+    rp = client.identity.register_client("Survives restarts")
+    enrolled = client.identity.enroll("Eve Example", birthdate="1991-01-01")
+    tokens = client.identity.login(rp, enrolled.vid)
+    jwks_before = client.identity.jwks()
+    tables_before = snapshot_tables(database_url)
+    client.close()
+    first.close()
+
+    second = start_sandbox(database_url, public_url=PUBLIC_URL)
+    try:
+        assert snapshot_tables(database_url) == tables_before
+        again = govlearn.Client(second.url, key)
+        assert again.identity.jwks() == jwks_before
+        info = again.identity.userinfo(tokens)
+        assert info["name"] == "Eve Example"
+        assert (
+            again.identity.login(rp, enrolled.vid).id_claims["sub"]
+            == (tokens.id_claims["sub"])
+        )
+        again.close()
+    finally:
+        second.close()
+
+
+def _signing_kid(database_url: str) -> str:
+    database = Database(database_url)
+    try:
+        return provider_key(database).kid
+    finally:
+        database.dispose()
+
+
+def test_losing_the_signing_key_race_reads_the_winners_key(database_url, monkeypatch):
+    from govlearn.sandbox.identity import keys
+
+    database = Database(database_url)
+    database.create_tables()
+    make_row = keys._new_row
+    winner: list[str] = []
+
+    def competitor_wins_first() -> SigningKey:
+        rival = make_row()
+        with Database(database_url).session() as session:
+            session.add(rival)
+        winner.append(rival.kid)
+        return make_row()
+
+    monkeypatch.setattr(keys, "_new_row", competitor_wins_first)
+    try:
+        assert provider_key(database).kid == winner[0]
+    finally:
+        database.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_signing_key_is_created_once_when_processes_race(postgres_url):
+    database_url = postgres_url
+    setup = Database(database_url)
+    setup.create_tables()
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=3, mp_context=context) as pool:
+            kids = set(pool.map(_signing_kid, [database_url] * 3))
+        assert len(kids) == 1
+        with setup.session() as session:
+            assert session.scalar(select(func.count()).select_from(SigningKey)) == 1
+            assert session.scalars(select(SigningKey.kid)).one() in kids
+    finally:
+        setup.dispose()
+
+
+@pytest.mark.postgres
+def test_two_replicas_complete_one_login_in_turns(postgres_url):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.map(
+            lambda _: start_sandbox(postgres_url, public_url=PUBLIC_URL), range(2)
+        )
+    try:
+        assert httpx.get(f"{a.url}/.well-known/jwks.json").json() == (
+            httpx.get(f"{b.url}/.well-known/jwks.json").json()
+        )
+        key = a.new_key("roaming")
+        on_a, on_b = govlearn.Client(a.url, key), govlearn.Client(b.url, key)
+        rp = on_a.identity.register_client("Load balanced")
+        transaction = on_b.identity.start_login(rp, nonce="across-replicas")
+        on_a.identity.send_otp(transaction, "9038952310")
+        on_b.identity.authenticate(transaction, "9038952310", "111111")
+        code = on_a.identity.authorize_code(transaction)
+        tokens = on_b.identity.exchange_code(rp, code)
+        assert tokens.id_claims["nonce"] == "across-replicas"
+        assert on_a.identity.userinfo(tokens)["name"] == "Amara Okonkwo"
+        # The code was used on B, so A refuses it too.
+        with pytest.raises(govlearn.TokenError):
+            on_a.identity.exchange_code(rp, code)
+        on_a.close()
+        on_b.close()
+    finally:
+        a.close()
+        b.close()
