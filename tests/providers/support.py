@@ -9,6 +9,8 @@ PAYMENTS = "/emulators/payments"
 CONSENT = "/emulators/consent/v2"
 INDIVIDUAL = "X-ConsentBB-IndividualId"
 OVERSIZED = b'{"pad": "' + b"x" * 1_100_000 + b'"}'
+#: Nested deeper than Python's JSON decoder can recurse.
+TOO_DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
 def learner_http(sandbox, learner_id: str) -> httpx.Client:  # type: ignore[no-untyped-def]

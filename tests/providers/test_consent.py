@@ -7,7 +7,7 @@ import json
 
 import httpx
 
-from .support import CONSENT, INDIVIDUAL, OVERSIZED, learner_http
+from .support import CONSENT, INDIVIDUAL, OVERSIZED, TOO_DEEP, learner_http
 
 RECORDS = f"{CONSENT}/service/individual/record"
 ENROLLMENT = "usct-enrollment"
@@ -159,6 +159,7 @@ BAD = [
     ("PUT", f"{RECORDS}/consent-record/zzz/", who("A"), b'{"optIn": "yes"}', 400, ""),
     ("PUT", f"{RECORDS}/consent-record/zzz/", who("A"), b"{broken", 400, ""),
     ("PUT", f"{RECORDS}/consent-record/zzz/", who("A"), OVERSIZED, 413, "larger"),
+    ("PUT", f"{RECORDS}/consent-record/zzz/", who("A"), TOO_DEEP, 400, "parsing"),
     ("GET", f"{CONSENT}/service/verification/consent-record/zzz/", {}, None, 404, ""),
     ("GET", f"{CONSENT}/config/data-agreement/zzz/", {}, None, 404, "Known"),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from .support import OVERSIZED, PAYMENTS, learner_http
+from .support import OVERSIZED, PAYMENTS, TOO_DEEP, learner_http
 
 PAYEE = "95209040001066283147"
 OTHER = "95505090002066283148"
@@ -184,6 +184,8 @@ BAD = [
     ),
     ("/bulk-payment", b'{"RequestID": "r-7"}', "r-7", "BatchID"),
     ("/bulk-payment", OVERSIZED, None, "larger than"),
+    ("/bulk-payment", TOO_DEEP, None, "error parsing the body"),
+    ("/bulk-payment", b'{"RequestID": "r-6", "x": ' + TOO_DEEP + b"}", None, "parsing"),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from .support import OVERSIZED, REGISTRIES, learner_http
+from .support import OVERSIZED, REGISTRIES, TOO_DEEP, learner_http
 
 BPKG = f"{REGISTRIES}/bpkg/1.0"
 PRSN = f"{REGISTRIES}/prsn/1.0"
@@ -217,6 +217,7 @@ BAD_REQUESTS = [
         "must be a string",
     ),
     ("POST", "/bpkg/1.0/create", OVERSIZED, 413, "larger than"),
+    ("POST", "/bpkg/1.0/create", TOO_DEEP, 400, "error parsing the body"),
     ("DELETE", "/bpkg/1.0/999/delete", None, 404, "no record found"),
 ]
 

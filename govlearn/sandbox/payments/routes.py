@@ -48,7 +48,7 @@ class RememberRequestId(APIRoute):
                 raw = await request.body()
                 try:
                     data = json.loads(raw) if raw else None
-                except (ValueError, UnicodeDecodeError):
+                except (ValueError, RecursionError):
                     data = None
                 if isinstance(data, dict) and isinstance(data.get("RequestID"), str):
                     request.state.payments_request_id = data["RequestID"][:64]
