@@ -2,7 +2,8 @@
 
 A roster has one row per learner. The columns the analytics use:
 
-``learner_id`` (required), ``first_name``, ``last_name``, ``email``,
+``learner_id`` (required), ``first_name`` and ``last_name`` (or one
+``name``, as ``govlearn grade`` reads it), ``email``,
 ``country``, ``continent``, ``cohort``, ``organisation``,
 ``organisation_type``, ``role``, ``enrolled_on`` (a date) and ``courses``
 (course ids separated by ``;``; empty means every course).
@@ -65,9 +66,14 @@ def load_roster(
             f"has: {', '.join(map(str, roster.columns)) or 'no columns'}). Add "
             "a learner_id column holding each learner's nbgrader student id."
         )
+    has_names = "first_name" in roster.columns or "last_name" in roster.columns
     for column in ROSTER_COLUMNS:
         if column not in roster.columns:
             roster[column] = ""
+    if "name" in roster.columns and not has_names:
+        parts = roster["name"].fillna("").astype(str).str.strip().str.split(" ", n=1)
+        roster["first_name"] = parts.str[0].fillna("")
+        roster["last_name"] = parts.str[1].fillna("")
     roster["learner_id"] = roster["learner_id"].astype(str).str.strip()
     duplicated = roster["learner_id"][roster["learner_id"].duplicated()]
     if len(duplicated):
