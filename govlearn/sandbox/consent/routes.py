@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from ..deps import CurrentLearner, DbSession
 from ..errors import SandboxError
+from ..provider_input import refuse_nul_characters
 from . import ledger
 from .models import ConsentRecordRow
 
@@ -25,7 +26,7 @@ __all__ = ["INDIVIDUAL_HEADER", "render_error", "routes"]
 
 TAG_NAME = "Consent"
 INDIVIDUAL_HEADER = "X-ConsentBB-IndividualId"
-routes = APIRouter(tags=[TAG_NAME])
+routes = APIRouter(tags=[TAG_NAME], dependencies=[Depends(refuse_nul_characters)])
 
 F = TypeVar("F", bound=Callable[..., Any])
 

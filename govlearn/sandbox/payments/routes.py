@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, field_validator
@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from ..deps import CurrentLearner, DbSession
 from ..errors import SandboxError
+from ..provider_input import refuse_nul_characters
 from . import ledger
 from .models import PaymentBeneficiary, PaymentInstruction
 
@@ -57,7 +58,11 @@ class RememberRequestId(APIRoute):
         return handler
 
 
-routes = APIRouter(tags=[TAG_NAME], route_class=RememberRequestId)
+routes = APIRouter(
+    tags=[TAG_NAME],
+    route_class=RememberRequestId,
+    dependencies=[Depends(refuse_nul_characters)],
+)
 
 
 class BeneficiaryIn(BaseModel):

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from ..deps import CurrentLearner, DbSession
 from ..errors import SandboxError
+from ..provider_input import refuse_nul_characters
 from . import records
 from .records import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NOT_FOUND, registry_or_404
 
 __all__ = ["routes"]
 
 TAG_NAME = "Digital Registries"
-routes = APIRouter(tags=[TAG_NAME])
+routes = APIRouter(tags=[TAG_NAME], dependencies=[Depends(refuse_nul_characters)])
 
 DATA = "/api/v1/data/{registry}/{version}"
 EXAMPLE_PERSON = {"id": "PRSN0001"}
