@@ -1,38 +1,67 @@
 """A guard every provider emulator puts in front of its routes.
 
-PostgreSQL text cannot hold the NUL character, so a NUL anywhere in a path,
-query or JSON body would fail deep inside the database. The guard refuses
-such requests first, with a 400 that each emulator renders in its own style.
+Some text cannot be stored: PostgreSQL text holds no NUL character, and no
+database encodes a lone UTF-16 surrogate (``"\\ud800"`` in JSON) as UTF-8. A
+request carrying either would fail deep inside the database; the guard
+refuses it first, with a 400 that each emulator renders in its own style.
 """
 
 from __future__ import annotations
 
-import re
+import json
+from typing import Any
 
 from fastapi import Request
 
 from .errors import SandboxError
 
-__all__ = ["refuse_nul_characters"]
-
-_ESCAPED_NUL = re.compile(rb"\\u0000", re.IGNORECASE)
+__all__ = ["refuse_unstorable_text"]
 
 
-async def refuse_nul_characters(request: Request) -> None:
-    """FastAPI dependency: 400 if the request carries a NUL character."""
-    where = None
-    if "\x00" in request.url.path:
-        where = "the path"
-    elif "\x00" in str(request.query_params) or "%00" in request.url.query:
-        where = "the query"
-    elif request.method in ("POST", "PUT", "PATCH"):
-        body = await request.body()
-        if b"\x00" in body or _ESCAPED_NUL.search(body):
-            where = "the body"
-    if where is not None:
+def _problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "a NUL character (\\u0000)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "an unpaired surrogate (an invalid character)"
+    return None
+
+
+def _body_problem(data: Any) -> str | None:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            problem = _problem(item)
+            if problem:
+                return problem
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+async def refuse_unstorable_text(request: Request) -> None:
+    """FastAPI dependency: 400 if the path, query or JSON body has text that
+    cannot be stored."""
+    where, problem = "the path", _problem(request.url.path)
+    if problem is None:
+        where, problem = "the query", _problem(str(request.query_params))
+    if problem is None and "%00" in request.url.query:
+        where, problem = "the query", "a NUL character (\\u0000)"
+    if problem is None and request.method in ("POST", "PUT", "PATCH"):
+        try:
+            data = json.loads(await request.body() or b"null")
+        except (ValueError, RecursionError):
+            data = None  # FastAPI reports the malformed body itself.
+        where, problem = "the body", _body_problem(data)
+    if problem is not None:
         raise SandboxError(
             400,
             "invalid_request",
-            f"Invalid request: {where} contains a NUL character (\\u0000), which "
-            "the sandbox cannot store. Remove it and try again.",
+            f"Invalid request: {where} contains {problem}, which the sandbox "
+            "cannot store. Remove it and try again.",
         )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..deps import CurrentLearner, DbSession
 from ..errors import SandboxError
-from ..provider_input import refuse_nul_characters
+from ..provider_input import refuse_unstorable_text
 from . import ledger
 from .models import ConsentRecordRow
 
@@ -26,7 +26,7 @@ __all__ = ["INDIVIDUAL_HEADER", "render_error", "routes"]
 
 TAG_NAME = "Consent"
 INDIVIDUAL_HEADER = "X-ConsentBB-IndividualId"
-routes = APIRouter(tags=[TAG_NAME], dependencies=[Depends(refuse_nul_characters)])
+routes = APIRouter(tags=[TAG_NAME], dependencies=[Depends(refuse_unstorable_text)])
 
 F = TypeVar("F", bound=Callable[..., Any])
 

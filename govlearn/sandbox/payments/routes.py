@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from ..deps import CurrentLearner, DbSession
 from ..errors import SandboxError
-from ..provider_input import refuse_nul_characters
+from ..provider_input import refuse_unstorable_text
 from . import ledger
 from .models import PaymentBeneficiary, PaymentInstruction
 
@@ -61,7 +61,7 @@ class RememberRequestId(APIRoute):
 routes = APIRouter(
     tags=[TAG_NAME],
     route_class=RememberRequestId,
-    dependencies=[Depends(refuse_nul_characters)],
+    dependencies=[Depends(refuse_unstorable_text)],
 )
 
 

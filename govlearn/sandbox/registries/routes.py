@@ -14,14 +14,14 @@ from pydantic import BaseModel, Field
 
 from ..deps import CurrentLearner, DbSession
 from ..errors import SandboxError
-from ..provider_input import refuse_nul_characters
+from ..provider_input import refuse_unstorable_text
 from . import records
 from .records import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NOT_FOUND, registry_or_404
 
 __all__ = ["routes"]
 
 TAG_NAME = "Digital Registries"
-routes = APIRouter(tags=[TAG_NAME], dependencies=[Depends(refuse_nul_characters)])
+routes = APIRouter(tags=[TAG_NAME], dependencies=[Depends(refuse_unstorable_text)])
 
 DATA = "/api/v1/data/{registry}/{version}"
 EXAMPLE_PERSON = {"id": "PRSN0001"}
