@@ -24,6 +24,7 @@ ENVELOPE_PATHS = [
         pytest.param(b'{"requestTime": 5, "request": []}', id="wrong-types"),
         pytest.param(b"[]", id="array"),
         pytest.param(b"", id="empty"),
+        pytest.param(b"[" * 5000 + b"]" * 5000, id="deeply-nested"),
     ],
 )
 def test_bad_bodies_are_invalid_request_in_the_envelope(sqlite_sandbox, path, content):
@@ -119,3 +120,29 @@ def test_authorize_answers_json_or_html(sqlite_sandbox):
     missing = client.http.get("/authorize", params={"scope": "openid"})
     assert missing.status_code == 400
     assert missing.json()["errors"][0]["errorCode"] == "invalid_request"
+
+
+def test_deeply_nested_text_inside_fields_is_refused_cleanly(sqlite_sandbox):
+    client = sqlite_sandbox.learner("deep")
+    nested = "[" * 1990 + "]" * 1990
+    enrollment = client.http.put(
+        "/enrollment",
+        json={
+            "requesttime": "t",
+            "request": {"fields": {"fullName": nested, "dateOfBirth": "1990/01/01"}},
+        },
+    )
+    assert enrollment.status_code == 200
+    assert enrollment.json()["errors"][0]["errorCode"] == "invalid_input"
+    rp = client.identity.register_client("Deep")
+    authorize = client.http.get(
+        "/authorize",
+        params={
+            "scope": "openid",
+            "response_type": "code",
+            "client_id": rp.client_id,
+            "redirect_uri": rp.redirect_uri,
+            "claims": nested,
+        },
+    )
+    assert authorize.json()["errors"][0]["errorCode"] == "invalid_request"

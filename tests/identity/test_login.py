@@ -176,6 +176,7 @@ def _post_token(client, form):  # type: ignore[no-untyped-def]
         pytest.param({"aud": "https://elsewhere/token"}, "invalid_assertion", id="aud"),
         pytest.param({"lifetime": -120}, "invalid_assertion", id="expired"),
         pytest.param({"lifetime": 7200}, "invalid_assertion", id="too-long"),
+        pytest.param({"lifetime": 10**13}, "invalid_assertion", id="far-future"),
         pytest.param({"iss": "someone-else"}, "invalid_assertion", id="iss"),
         pytest.param({"sub": "someone-else"}, "invalid_assertion", id="sub"),
     ],

@@ -111,7 +111,7 @@ def _check_public_key(jwk: dict[str, Any]) -> dict[str, Any]:
     else:
         try:
             key = jwt.PyJWK(jwk, algorithm="RS256").key
-        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        except Exception as exc:  # any unreadable key is the caller's mistake
             problem = f"it could not be read ({exc.__class__.__name__})"
         else:
             if not isinstance(key, rsa.RSAPublicKey):

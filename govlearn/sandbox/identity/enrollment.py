@@ -52,7 +52,7 @@ def field_value(raw: Any) -> str:
     if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return value.strip()
     if isinstance(value, dict):
         value = [value]
@@ -114,7 +114,7 @@ def _attributes(fields: dict[str, Any], partial: bool) -> dict[str, str]:
             values[attribute] = text
     email = field_value(fields.get("email"))
     if email:
-        if not _EMAIL.match(email):
+        if len(email) > 200 or not _EMAIL.match(email):
             raise IdentityFailure(
                 "invalid_input",
                 f"fields.email {email[:80]!r} is not an e-mail address.",

@@ -63,6 +63,13 @@ def envelope(response: Any) -> dict[str, Any]:
     return {"responseTime": timestamp(), "response": response, "errors": []}
 
 
+def _code(error: SandboxError) -> str:
+    """FastAPI's unreadable-body error, in the spec's words."""
+    if error.code == "http_error" and error.status_code == 400:
+        return "invalid_request"
+    return error.code
+
+
 def _status(error: SandboxError, *, keep_400: bool = False) -> int:
     if error.status_code == 400 and not keep_400:
         return 200
@@ -77,7 +84,7 @@ def _render_envelope(request: Request, error: SandboxError) -> Response:
         {
             "responseTime": timestamp(),
             "response": None,
-            "errors": [{"errorCode": error.code, "errorMessage": error.message}],
+            "errors": [{"errorCode": _code(error), "errorMessage": error.message}],
         },
         status_code=_status(error),
         headers=headers,
@@ -95,7 +102,7 @@ def _render_authorize(request: Request, error: SandboxError) -> Response:
         {
             "responseTime": timestamp(),
             "response": None,
-            "errors": [{"errorCode": error.code, "errorMessage": error.message}],
+            "errors": [{"errorCode": _code(error), "errorMessage": error.message}],
         },
         status_code=200 if error.status_code == 200 else error.status_code,
         headers=error.headers,
@@ -114,7 +121,7 @@ def _render_enrollment(request: Request, error: SandboxError) -> Response:
             "response": None,
             "errors": [
                 {
-                    "errorCode": error.code,
+                    "errorCode": _code(error),
                     "message": error.message,
                     "errorMessage": error.message,
                 }
@@ -130,7 +137,7 @@ def _render_oauth(request: Request, error: SandboxError) -> Response:
     """RFC 6749 section 5.2 errors: ``{error, error_description}``."""
     status = 400 if error.status_code == 200 else error.status_code
     return JSONResponse(
-        {"error": error.code, "error_description": error.message},
+        {"error": _code(error), "error_description": error.message},
         status_code=status,
         headers={"Cache-Control": "no-store", **error.headers},
     )

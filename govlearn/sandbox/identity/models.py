@@ -137,7 +137,7 @@ class LoginTransaction(Base):
     acr: Mapped[str] = mapped_column(String(60))
     #: started, otp_sent, authenticated, locked, completed
     status: Mapped[str] = mapped_column(String(20), default="started")
-    individual_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    individual_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     person_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     otp_expires_at: Mapped[dt.datetime | None] = _when(nullable=True)

@@ -165,7 +165,7 @@ def authorize(
     """
     try:
         parsed = json.loads(claims) if claims else None
-    except ValueError:
+    except (ValueError, RecursionError):
         parsed = None
     if claims and not isinstance(parsed, dict):
         raise IdentityFailure("invalid_request", "claims must be a JSON object.")

@@ -114,8 +114,8 @@ def _check_assertion(
         raise OAuthError(
             "invalid_assertion", "The client_assertion's sub must be the client_id."
         )
-    expires = dt.datetime.fromtimestamp(float(claims["exp"]), dt.UTC)
-    if expires - utcnow() > MAX_ASSERTION_LIFETIME:
+    lifetime = float(claims["exp"]) - utcnow().timestamp()
+    if lifetime > MAX_ASSERTION_LIFETIME.total_seconds():
         raise OAuthError(
             "invalid_assertion",
             "The client_assertion must expire within one hour of now.",
@@ -126,7 +126,7 @@ def _check_assertion(
             workspace_id=workspace_id,
             client_id=client.client_id,
             jti=jti,
-            expires_at=expires,
+            expires_at=utcnow() + dt.timedelta(seconds=lifetime),
         )
     )
     try:
