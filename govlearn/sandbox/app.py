@@ -95,6 +95,9 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
         """Liveness check; needs no key."""
         return {"status": "UP"}
 
+    for block in blocks:
+        for middleware in getattr(block, "MIDDLEWARE", ()):
+            app.add_middleware(middleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)
     return app

@@ -96,3 +96,32 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/api"
+
+
+@pytest.fixture(autouse=True)
+def _keys_work_before_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wait until a new learner key is accepted before a test uses it.
+
+    The admin route that creates a key commits its database session only after
+    the 201 answer has been sent (FastAPI runs ``yield`` dependencies' exit
+    code after the response), so a call made at once may still be refused.
+    """
+    import time
+
+    import httpx
+
+    from tests import conftest as root
+
+    original = root.RunningSandbox.new_key
+
+    def new_key(self: Any, learner_id: str) -> str:
+        key = original(self, learner_id)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            answer = httpx.get(f"{self.url}/workspace", headers={"X-GovLearn-Key": key})
+            if answer.status_code != 401:
+                break
+            time.sleep(0.02)
+        return str(key)
+
+    monkeypatch.setattr(root.RunningSandbox, "new_key", new_key)

@@ -14,9 +14,13 @@ from typing import Any
 from . import models as models
 from . import xroad_errors as xroad_errors
 from .directory import reconcile_providers
+from .fast_path import ServiceAccessMiddleware
 from .routes import TAG, router
 
-__all__ = ["TAG", "router", "startup"]
+__all__ = ["MIDDLEWARE", "TAG", "router", "startup"]
+
+#: ASGI middleware the application installs for this block.
+MIDDLEWARE = (ServiceAccessMiddleware,)
 
 
 def startup(state: Any) -> None:

@@ -12,14 +12,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import inspect
+import logging
 import weakref
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Scope
 
+from ..errors import SandboxError, render_error
 from .xroad_errors import NETWORK_ERROR, XRoadError
 
 __all__ = [
@@ -32,6 +38,7 @@ __all__ = [
 ]
 
 Headers = list[tuple[bytes, bytes]]
+log = logging.getLogger("govlearn")
 
 HOP_BY_HOP = frozenset(
     {
@@ -125,15 +132,23 @@ def request_hash(method: str, target: bytes, headers: Headers, body: bytes) -> s
 
 
 async def call_in_app(
-    app: ASGIApp,
+    router: ASGIApp,
+    base_path: str,
     outer: Scope,
     method: str,
-    raw_path: bytes,
+    raw_rest: bytes,
     query: bytes,
     headers: Headers,
     body: bytes,
 ) -> ProviderAnswer:
-    """Call a route of this same application over ASGI, without a socket."""
+    """Call an emulator's router in this same application over ASGI.
+
+    The request goes straight to the provider's own router (mounted at
+    ``base_path``), not back through the whole application: no socket, no
+    second pass over every route of the sandbox. The application's error
+    handlers still render the provider's errors in the provider's style.
+    """
+    raw_path = base_path.encode() + raw_rest
     host = b""
     for name, value in outer["headers"]:
         if name == b"host":
@@ -151,12 +166,16 @@ async def call_in_app(
         "path": unquote(raw_path.decode("ascii")),
         "raw_path": raw_path,
         "query_string": query,
-        "root_path": "",
+        "root_path": base_path,
         "headers": transport + headers,
         "client": outer.get("client"),
         "server": outer.get("server"),
         "state": {},
+        "app": outer["app"],
     }
+    handlers = outer.get("starlette.exception_handlers")
+    if handlers is not None:
+        scope["starlette.exception_handlers"] = handlers
     finished = asyncio.Event()
     body_sent = False
     status = 0
@@ -182,16 +201,49 @@ async def call_in_app(
                 finished.set()
 
     try:
-        await app(scope, receive, send)
+        async with AsyncExitStack() as stack:
+            scope["fastapi_middleware_astack"] = stack
+            await router(scope, receive, send)
     except Exception as exc:
-        if not status:
-            raise XRoadError(
-                NETWORK_ERROR,
-                f"The provider failed before it answered ({exc.__class__.__name__}).",
-            ) from exc
+        if status:
+            raise
+        failure = await _render_failure(scope, exc)
+        return ProviderAnswer(
+            failure.status_code, failure.raw_headers, bytes(failure.body)
+        )
     finally:
         finished.set()
     return ProviderAnswer(status, answer_headers, b"".join(chunks))
+
+
+async def _render_failure(scope: Scope, exc: Exception) -> Response:
+    """The provider's own error answer for an exception its router raised.
+
+    The application's exception handlers are used, as the exception middleware
+    would; anything unexpected becomes the provider's 500 answer.
+    """
+    request = Request(scope)
+    handlers: tuple[dict[Any, Any], dict[int, Any]] = scope.get(
+        "starlette.exception_handlers"
+    ) or ({}, {})
+    by_class: dict[Any, Any] = handlers[0]
+    for kind in type(exc).__mro__:
+        handler = by_class.get(kind)
+        if handler is not None:
+            answer = handler(request, exc)
+            if inspect.isawaitable(answer):
+                answer = await answer
+            return answer  # type: ignore[no-any-return]
+    log.error("Provider failed on %s", scope.get("path"), exc_info=exc)
+    return render_error(
+        request,
+        SandboxError(
+            500,
+            "internal_error",
+            "The provider failed to handle this request. It has been logged; "
+            "try again, and report it if it keeps happening.",
+        ),
+    )
 
 
 _CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
