@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import sys
 import tomllib
@@ -141,7 +140,7 @@ def _copy_sources(course: Course, root: Path) -> None:
         )
     shutil.copy2(grading_config_path(), root / "nbgrader_config.py")
     text = (course.path / "course.toml").read_text(encoding="utf-8")
-    if not re.search(r"^id\s*=", text, flags=re.MULTILINE):
+    if "id" not in tomllib.loads(text):
         # The root may be named anything; the copy names its course.
         text = f'id = "{course.id}"\n' + text
     (root / "course.toml").write_text(text, encoding="utf-8")
