@@ -27,10 +27,11 @@ ENVELOPE_PATHS = [
         pytest.param(b"[" * 5000 + b"]" * 5000, id="deeply-nested"),
     ],
 )
-def test_bad_bodies_are_invalid_request_in_the_envelope(sqlite_sandbox, path, content):
-    client = sqlite_sandbox.learner("bad")
-    client.whoami()
-    before = snapshot_tables(sqlite_sandbox.database_url)
+def test_bad_bodies_are_invalid_request_in_the_envelope(
+    shared_sqlite, shared_learner, path, content
+):
+    client = shared_learner
+    before = snapshot_tables(shared_sqlite.database_url)
     response = client.http.post(
         path, content=content, headers={"Content-Type": "application/json"}
     )
@@ -38,7 +39,7 @@ def test_bad_bodies_are_invalid_request_in_the_envelope(sqlite_sandbox, path, co
     body = response.json()
     assert body["response"] is None
     assert body["errors"][0]["errorCode"] == "invalid_request"
-    assert snapshot_tables(sqlite_sandbox.database_url) == before
+    assert snapshot_tables(shared_sqlite.database_url) == before
 
 
 def test_enrollment_bad_body_uses_its_own_envelope(sqlite_sandbox):

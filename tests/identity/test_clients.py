@@ -69,17 +69,18 @@ small_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
         ({"redirectUris": "https://rp.example/cb"}, "invalid_request"),
     ],
 )
-def test_registration_errors_use_the_spec_codes(sqlite_sandbox, changes, code):
-    client = sqlite_sandbox.learner("reg")
-    client.whoami()  # seeds the workspace
-    before = snapshot_tables(sqlite_sandbox.database_url)
+def test_registration_errors_use_the_spec_codes(
+    shared_sqlite, shared_learner, changes, code
+):
+    client = shared_learner
+    before = snapshot_tables(shared_sqlite.database_url)
     response = client.http.post("/client-mgmt/oidc-client", json=_request(**changes))
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["response"] is None
     assert body["errors"][0]["errorCode"] == code
     assert body["errors"][0]["errorMessage"]
-    assert snapshot_tables(sqlite_sandbox.database_url) == before
+    assert snapshot_tables(shared_sqlite.database_url) == before
 
 
 def test_duplicate_client_id_keeps_the_first(sandbox):

@@ -103,17 +103,16 @@ def test_enrollment_answers_in_the_spec_shape(sqlite_sandbox):
         ({"fullName": "X" * 300, "dateOfBirth": "1990/01/01"}, "invalid_input"),
     ],
 )
-def test_invalid_enrollments_are_refused(sqlite_sandbox, fields, code):
-    learner = sqlite_sandbox.learner("enr")
-    learner.whoami()  # seeds the workspace
-    before = snapshot_tables(sqlite_sandbox.database_url)
+def test_invalid_enrollments_are_refused(shared_sqlite, shared_learner, fields, code):
+    learner = shared_learner
+    before = snapshot_tables(shared_sqlite.database_url)
     response = learner.http.put(
         "/enrollment", json={"requesttime": "t", "request": {"fields": fields}}
     )
     assert response.status_code == 200, response.text
     error = response.json()["errors"][0]
     assert error["errorCode"] == code and error["message"]
-    assert snapshot_tables(sqlite_sandbox.database_url) == before
+    assert snapshot_tables(shared_sqlite.database_url) == before
 
 
 def test_duplicates_are_refused_and_updates_keep_the_vid(sandbox, alice):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import httpx
 import jwt
 import pytest
@@ -181,7 +183,10 @@ def _post_token(client, form):  # type: ignore[no-untyped-def]
         pytest.param({"sub": "someone-else"}, "invalid_assertion", id="sub"),
     ],
 )
-def test_bad_client_assertions_leave_the_code_usable(sandbox, alice, rp, change, code):
+def test_bad_client_assertions_leave_the_code_usable(shared_sandbox, change, code):
+    sandbox = shared_sandbox
+    alice = sandbox.learner(f"a-{secrets.token_hex(4)}")
+    rp = alice.identity.register_client("Assertions")
     token_url = alice.identity.discover()["token_endpoint"]
     good_code = fresh_code(alice, rp)
     change = dict(change)
