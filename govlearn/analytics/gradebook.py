@@ -7,9 +7,10 @@ The reader works on nbgrader's own schema (``nbgrader.api``): ``assignment``
 ``submitted_notebook`` (with ``late_submission_penalty``) and ``grade``
 (``auto_score``, ``manual_score``, ``extra_credit``).
 
-It reads with plain SQL in chunks, so a gradebook of 100,000 learners loads in
-seconds without building ORM objects. Both SQLite files and PostgreSQL URLs
-work.
+The large ``grade`` table is summed inside the database (per submission and
+per question), so a gradebook of 100,000 learners loads in seconds without
+building ORM objects or moving millions of rows into Python. Both SQLite
+files and PostgreSQL URLs work.
 """
 
 from __future__ import annotations
@@ -62,17 +63,15 @@ class Gradebooks:
         penalty, never below zero), ``max_score``, ``percent`` (``score`` over
         ``max_score``, 0-100), ``graded`` (the gradebook holds grades for it)
         and ``needs_manual`` (some answer still waits for a human grader).
-    ``item_scores``
-        one row per graded question of a submission: ``course``, ``module``,
-        ``notebook``, ``item``, ``learner``, ``score``, ``max_score`` and
-        ``pending`` (a hand-graded answer that has no score yet).
+    Each submission row also holds ``answer_0``, ``answer_1``, ...: the
+    score of the module's questions in the order of ``items`` (``slot``),
+    empty when not graded yet (a hand-graded answer waiting for its grader).
     """
 
     modules: pd.DataFrame
     items: pd.DataFrame
     learners: pd.DataFrame
     submissions: pd.DataFrame
-    item_scores: pd.DataFrame
 
     @property
     def courses(self) -> list[str]:
@@ -147,28 +146,35 @@ def _frame(connection: Any, sql: str, columns: list[str], params=()) -> pd.DataF
 
 def _timestamps(values: pd.Series) -> pd.Series:
     """nbgrader stores naive UTC datetimes (SQLite: text); make them UTC-aware."""
-    stamps = pd.to_datetime(values, utc=True, format="mixed")
-    return stamps
+    try:
+        return pd.to_datetime(values, utc=True, format="ISO8601")
+    except (ValueError, TypeError):
+        return pd.to_datetime(values, utc=True, format="mixed")
 
 
 def load_gradebook(
-    url: str | os.PathLike[str], course: str | None = None
+    url: str | os.PathLike[str],
+    course: str | None = None,
+    as_of: pd.Timestamp | None = None,
 ) -> Gradebooks:
     """Read one gradebook; ``course`` names it (default: its assignments' course).
 
     Raises :class:`GradebookNotFound` when there is no database at ``url`` and
     :class:`EmptyGradebook` when it has no nbgrader tables or no assignments.
     """
-    return load_gradebooks({course: url} if course else [url])
+    return load_gradebooks({course: url} if course else [url], as_of=as_of)
 
 
 def load_gradebooks(
     gradebooks: Mapping[str, str | os.PathLike[str]] | Iterable[str | os.PathLike[str]],
+    *,
+    as_of: pd.Timestamp | None = None,
 ) -> Gradebooks:
     """Read several gradebooks (one per course) into one set of tidy tables.
 
     ``gradebooks`` is a list of URLs/paths, or a mapping ``course id -> URL``
-    when the gradebooks' own course ids should be overridden.
+    when the gradebooks' own course ids should be overridden. ``as_of``
+    (UTC) limits the question statistics to submissions made by then.
     """
     if isinstance(gradebooks, Mapping):
         pairs = [(name, gradebook_url(url)) for name, url in gradebooks.items()]
@@ -179,25 +185,17 @@ def load_gradebooks(
             "Attempted to build a report, but no gradebook was given. Pass the "
             "URL or path of at least one nbgrader gradebook."
         )
-    parts = [_read_one(url, name) for name, url in pairs]
+    parts = [_read_one(url, name, as_of) for name, url in pairs]
     tables = {
         field: pd.concat([getattr(p, field) for p in parts], ignore_index=True)
         for field in ("modules", "items", "learners", "submissions")
     }
-    item_scores = _concat_categorical([p.item_scores for p in parts])
-    return Gradebooks(item_scores=item_scores, **tables)
+    return Gradebooks(**tables)
 
 
-def _concat_categorical(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    if len(frames) == 1:
-        return frames[0]
-    merged = pd.concat(frames, ignore_index=True)
-    for column in ("course", "module", "notebook", "item", "learner"):
-        merged[column] = merged[column].astype("category")
-    return merged
-
-
-def _read_one(url: str, course_override: str | None) -> Gradebooks:
+def _read_one(
+    url: str, course_override: str | None, as_of: pd.Timestamp | None
+) -> Gradebooks:
     engine = _engine(url)
     try:
         present = set(sa.inspect(engine).get_table_names())
@@ -210,14 +208,19 @@ def _read_one(url: str, course_override: str | None) -> Gradebooks:
             )
         raw = engine.raw_connection()
         try:
-            return _read_tables(raw.driver_connection, url, course_override)
+            return _read_tables(raw.driver_connection, url, course_override, as_of)
         finally:
             raw.close()
     finally:
         engine.dispose()
 
 
-def _read_tables(connection: Any, url: str, course_override: str | None) -> Gradebooks:
+def _read_tables(
+    connection: Any,
+    url: str,
+    course_override: str | None,
+    as_of: pd.Timestamp | None,
+) -> Gradebooks:
     assignments = _frame(
         connection,
         "SELECT id, name, duedate, course_id FROM assignment",
@@ -254,8 +257,9 @@ def _read_tables(connection: Any, url: str, course_override: str | None) -> Grad
     cells = cells.merge(
         assignments[["assignment_id", "course", "module", "position"]],
         on="assignment_id",
-    ).sort_values(["position", "notebook", "item"])
-    items = cells[["course", "module", "notebook", "item", "max_score", "kind"]]
+    ).sort_values(["position", "notebook", "item"], ignore_index=True)
+    cells["slot"] = cells.groupby("assignment_id").cumcount()
+    items = cells[["course", "module", "notebook", "item", "max_score", "kind", "slot"]]
 
     totals = cells.groupby("assignment_id").agg(
         max_score=("max_score", "sum"), n_items=("item", "size")
@@ -273,45 +277,22 @@ def _read_tables(connection: Any, url: str, course_override: str | None) -> Grad
     learners.insert(0, "course", course_name)
     learners = learners.sort_values("learner", ignore_index=True)
 
+    slots = int(cells.groupby("assignment_id").size().max()) if len(cells) else 0
     submissions = _frame(
         connection,
-        "SELECT id, assignment_id, student_id, timestamp, extension "
-        "FROM submitted_assignment",
-        ["submission_id", "assignment_id", "learner", "submitted_at", "extension"],
-    )
-    penalties = _frame(
-        connection,
-        "SELECT assignment_id, SUM(late_submission_penalty) "
-        "FROM submitted_notebook GROUP BY assignment_id",
-        ["submission_id", "penalty"],
-    )
-    index = {sid: i for i, sid in enumerate(submissions["submission_id"])}
-    cell_index = {cid: i for i, cid in enumerate(cells["cell_id"])}
-    sub_codes, cell_codes, scores, manual_flags = _read_grades(
-        connection, index, cell_index
-    )
-
-    count = len(submissions)
-    submissions["raw_score"] = np.bincount(sub_codes, weights=scores, minlength=count)
-    submissions["graded"] = np.bincount(sub_codes, minlength=count) > 0
-    submissions["needs_manual"] = (
-        np.bincount(sub_codes, weights=manual_flags, minlength=count) > 0
-    )
-    item_scores = _item_table(
-        sub_codes,
-        cell_codes,
-        scores,
-        manual_flags,
-        submissions,
-        cells.reset_index(drop=True),
+        _submissions_sql(cells),
+        _SUBMISSION_COLUMNS + [f"answer_{k}" for k in range(slots)],
     )
     submissions["submitted_at"] = _timestamps(submissions["submitted_at"])
     submissions["extension"] = _timestamps(submissions["extension"])
-    submissions = submissions.merge(penalties, on="submission_id", how="left").merge(
+    for column in ("raw_score", "penalty", "n_grades", "pending"):
+        submissions[column] = submissions[column].astype(float).fillna(0.0)
+    submissions["graded"] = submissions["n_grades"] > 0
+    submissions["needs_manual"] = submissions["pending"] > 0
+    submissions = submissions.merge(
         modules[["assignment_id", "course", "module", "duedate", "max_score"]],
         on="assignment_id",
     )
-    submissions["penalty"] = submissions["penalty"].fillna(0.0).astype(float)
     submissions["score"] = (submissions["raw_score"] - submissions["penalty"]).clip(
         lower=0.0
     )
@@ -327,6 +308,8 @@ def _read_tables(connection: Any, url: str, course_override: str | None) -> Grad
     late = (submissions["submitted_at"] - due).dt.total_seconds()
     submissions["seconds_late"] = late.clip(lower=0.0).fillna(0.0)
     submissions["late"] = submissions["seconds_late"] > 0
+    answers = [f"answer_{k}" for k in range(slots)]
+    submissions[answers] = submissions[answers].astype(float)
     submissions = submissions[
         [
             "course",
@@ -343,6 +326,7 @@ def _read_tables(connection: Any, url: str, course_override: str | None) -> Grad
             "percent",
             "graded",
             "needs_manual",
+            *answers,
         ]
     ]
 
@@ -354,88 +338,64 @@ def _read_tables(connection: Any, url: str, course_override: str | None) -> Grad
         items=items.reset_index(drop=True),
         learners=learners,
         submissions=submissions.reset_index(drop=True),
-        item_scores=item_scores,
     )
 
 
-def _read_grades(
-    connection: Any, index: dict[str, int], cell_index: dict[str, int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Stream the grade table; return codes and scores as compact arrays."""
-    sub_parts: list[np.ndarray] = []
-    cell_parts: list[np.ndarray] = []
-    score_parts: list[np.ndarray] = []
-    manual_parts: list[np.ndarray] = []
-    sql = (
-        "SELECT sn.assignment_id, g.cell_id, g.auto_score, g.manual_score, "
-        "g.extra_credit, g.needs_manual_grade "
-        "FROM grade g JOIN submitted_notebook sn ON sn.id = g.notebook_id"
-    )
-    for rows in _fetch(connection, sql):
-        subs, cell_ids, auto, manual, extra, needs = zip(*rows, strict=True)
-        keep = np.fromiter(
-            (c in cell_index for c in cell_ids), dtype=bool, count=len(rows)
+# The score nbgrader gives a grade: the manual score if there is one, else the
+# automatic score, plus any extra credit; 0 when neither is set.
+_SCORE = (
+    "CASE WHEN g.manual_score IS NOT NULL "
+    "THEN g.manual_score + COALESCE(g.extra_credit, 0) "
+    "WHEN g.auto_score IS NOT NULL "
+    "THEN g.auto_score + COALESCE(g.extra_credit, 0) ELSE 0 END"
+)
+# a hand-graded answer still waiting for its grader
+_PENDING = "CASE WHEN g.needs_manual_grade AND g.manual_score IS NULL THEN 1 ELSE 0 END"
+_SUBMISSION_COLUMNS = [
+    "assignment_id",
+    "learner",
+    "submitted_at",
+    "extension",
+    "raw_score",
+    "n_grades",
+    "pending",
+    "penalty",
+]
+
+
+def _quoted(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _submissions_sql(cells: pd.DataFrame) -> str:
+    """One row per submission; its questions' scores pivoted into columns.
+
+    A single pass over ``grade`` sums each submitted notebook (its score, its
+    grades, the answers waiting for a grader) and picks out each question's
+    score into the column of its slot, so no per-answer rows leave the
+    database.
+    """
+    pivots = []
+    slots = cells.groupby("slot")["cell_id"].apply(list) if len(cells) else []
+    for slot, ids in getattr(slots, "items", lambda: [])():
+        listed = ", ".join(_quoted(i) for i in ids)
+        pivots.append(
+            f"SUM(CASE WHEN g.cell_id IN ({listed}) AND {_PENDING} = 0 "
+            f"THEN {_SCORE} END) AS x{slot}"
         )
-        sub_parts.append(
-            np.fromiter((index[s] for s in subs), dtype=np.int64, count=len(rows))[keep]
-        )
-        cell_parts.append(
-            np.fromiter(
-                (cell_index.get(c, -1) for c in cell_ids),
-                dtype=np.int32,
-                count=len(rows),
-            )[keep]
-        )
-        auto_a = np.array(auto, dtype=float)
-        manual_a = np.array(manual, dtype=float)
-        extra_a = np.nan_to_num(np.array(extra, dtype=float))
-        base = np.where(np.isnan(manual_a), auto_a, manual_a)
-        score = np.where(np.isnan(base), 0.0, base + extra_a)
-        score_parts.append(score[keep])
-        waiting = np.array(needs, dtype=bool) & np.isnan(manual_a)
-        manual_parts.append(waiting[keep].astype(float))
-    if not sub_parts:
-        empty = np.zeros(0)
-        return empty.astype(np.int64), empty.astype(np.int32), empty, empty
-    return (
-        np.concatenate(sub_parts),
-        np.concatenate(cell_parts),
-        np.concatenate(score_parts),
-        np.concatenate(manual_parts),
-    )
-
-
-def _item_table(
-    sub_codes: np.ndarray,
-    cell_codes: np.ndarray,
-    scores: np.ndarray,
-    pending: np.ndarray,
-    submissions: pd.DataFrame,
-    cells: pd.DataFrame,
-) -> pd.DataFrame:
-    learner_cat = pd.Categorical(submissions["learner"])
-    learner_codes = learner_cat.codes[sub_codes]
-    notebook_cat = pd.Categorical(cells["notebook"])
-    item_cat = pd.Categorical(cells["item"])
-    module_cat = pd.Categorical(cells["module"])
-    course_cat = pd.Categorical(cells["course"])
-    return pd.DataFrame(
-        {
-            "course": pd.Categorical.from_codes(
-                course_cat.codes[cell_codes], course_cat.categories
-            ),
-            "module": pd.Categorical.from_codes(
-                module_cat.codes[cell_codes], module_cat.categories
-            ),
-            "notebook": pd.Categorical.from_codes(
-                notebook_cat.codes[cell_codes], notebook_cat.categories
-            ),
-            "item": pd.Categorical.from_codes(
-                item_cat.codes[cell_codes], item_cat.categories
-            ),
-            "learner": pd.Categorical.from_codes(learner_codes, learner_cat.categories),
-            "score": scores,
-            "max_score": cells["max_score"].to_numpy()[cell_codes],
-            "pending": pending.astype(bool),
-        }
-    )
+    inner = ",\n           ".join(pivots)
+    outer = "".join(f", SUM(t.x{slot})" for slot in range(len(pivots)))
+    comma = "," if pivots else ""
+    return f"""
+SELECT sa.assignment_id, sa.student_id, sa.timestamp, sa.extension,
+       SUM(t.raw), SUM(t.n), SUM(t.pending), SUM(sn.late_submission_penalty){outer}
+FROM submitted_assignment sa
+LEFT JOIN submitted_notebook sn ON sn.assignment_id = sa.id
+LEFT JOIN (
+    SELECT g.notebook_id AS nb, SUM({_SCORE}) AS raw, COUNT(*) AS n,
+           SUM({_PENDING}) AS pending{comma}
+           {inner}
+    FROM grade g GROUP BY g.notebook_id
+) t ON t.nb = sn.id
+GROUP BY sa.id, sa.assignment_id, sa.student_id, sa.timestamp, sa.extension
+"""

@@ -7,6 +7,8 @@ Percentages are 0-100; rates are fractions 0-1.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -219,16 +221,19 @@ def funnel(programme: Programme, progress: pd.DataFrame | None = None) -> pd.Dat
     """
     progress = learner_progress(programme) if progress is None else progress
     subs = programme.grades.submissions
+    pairs = subs[["course", "module", "learner"]].astype(str)
+    members = programme.enrolments[["course", "learner"]]
+    handed = pairs.merge(members, on=["course", "learner"]).drop_duplicates()
+    per_module = handed.groupby(["course", "module"]).size()
     rows = []
     for course in programme.courses:
         mine = progress[progress["course"] == course]
         enrolled = len(mine)
         stages = [("Enrolled", enrolled), ("Started", int(mine["started"].sum()))]
-        members = set(mine["learner"])
         modules = programme.grades.modules
         for module in modules.loc[modules["course"] == course, "module"]:
-            did = subs[(subs["course"] == course) & (subs["module"] == module)]
-            stages.append((f"Submitted {module}", len(set(did["learner"]) & members)))
+            count = int(per_module.get((course, module), 0))
+            stages.append((f"Submitted {module}", count))
         stages.append(("Passed", int(mine["passed"].sum())))
         stages.append(("Certified", int(mine["certified"].sum())))
         for order, (stage, count) in enumerate(stages):
@@ -384,9 +389,7 @@ def score_distribution(programme: Programme) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def item_analysis(
-    programme: Programme, failures: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def item_analysis(programme: Programme) -> pd.DataFrame:
     """Per-question item analysis (a question is one nbgrader grade cell).
 
     *Difficulty* (classical p-value): mean score over max score among graded
@@ -398,88 +401,66 @@ def item_analysis(
     grader are left out. *Fail count*: submissions that scored
     below the item's max. ``most_failed_in_module`` marks the item that fails
     most often in its module (the module's most common failing test).
-    ``failures`` (from :func:`~.failures.read_failures`) adds
-    ``common_error``: the most frequent error line of the item's failing
-    runs, with ``common_error_count``.
 
     Columns: ``course``, ``module``, ``notebook``, ``item``, ``kind``,
     ``max_score``, ``n``, ``difficulty``, ``discrimination``, ``full_share``,
     ``zero_share``, ``fail_count``, ``most_failed_in_module``.
     """
-    scores = programme.grades.item_scores
-    if "pending" in scores.columns and scores["pending"].any():
-        scores = scores[~scores["pending"].to_numpy()]
     items = programme.grades.items
-    keys = ["course", "module", "notebook", "item"]
-    if scores.empty:
-        table = items.assign(
-            n=0,
-            difficulty=np.nan,
-            discrimination=np.nan,
-            full_share=np.nan,
-            zero_share=np.nan,
-            fail_count=0,
+    subs = programme.grades.submissions
+    rows = []
+    for (course, module), group in items.groupby(["course", "module"], sort=False):
+        mine = subs[(subs["course"] == course) & (subs["module"] == module)]
+        columns = [f"answer_{k}" for k in group["slot"]]
+        scores = (
+            mine[columns].to_numpy(dtype=float)
+            if len(mine)
+            else np.zeros((0, len(columns)))
         )
-    else:
-        x = scores["score"].to_numpy(dtype=float)
-        sub_key = [scores["course"], scores["module"], scores["learner"]]
-        totals = scores.groupby(sub_key, observed=True)["score"].transform("sum")
-        y = totals.to_numpy(dtype=float) - x
-        top = scores["max_score"].to_numpy(dtype=float)
-        work = pd.DataFrame(
-            {
-                "x": x,
-                "y": y,
-                "xy": x * y,
-                "xx": x * x,
-                "yy": y * y,
-                "rel": np.divide(x, top, out=np.zeros_like(x), where=top > 0),
-                "full": x >= top,
-                "zero": x <= 0,
-            }
-        )
-        for key in keys:
-            work[key] = scores[key]
-        grouped = work.groupby(keys, observed=True)
-        sums = grouped[["x", "y", "xy", "xx", "yy", "full", "zero"]].sum()
-        sums["n"] = grouped.size()
-        sums["difficulty"] = grouped["rel"].mean()
-        n = sums["n"]
-        cov = sums["xy"] / n - (sums["x"] / n) * (sums["y"] / n)
-        var_x = sums["xx"] / n - (sums["x"] / n) ** 2
-        var_y = sums["yy"] / n - (sums["y"] / n) ** 2
-        tiny = 1e-12
-        spread = (var_x > tiny) & (var_y > tiny)
-        denom = np.sqrt(var_x.where(spread) * var_y.where(spread))
-        sums["discrimination"] = (cov / denom).clip(-1.0, 1.0)
-        sums["full_share"] = sums["full"] / n
-        sums["zero_share"] = sums["zero"] / n
-        sums["fail_count"] = (n - sums["full"]).astype(int)
-        stats = sums[
-            ["n", "difficulty", "discrimination", "full_share", "zero_share"]
-            + ["fail_count"]
-        ].reset_index()
-        for key in keys:
-            stats[key] = stats[key].astype(str)
-        table = items.merge(stats, on=keys, how="left")
-        table["n"] = table["n"].fillna(0).astype(int)
-        table["fail_count"] = table["fail_count"].fillna(0).astype(int)
+        total = np.nansum(scores, axis=1)
+        for k, item in enumerate(group.itertuples(index=False)):
+            x = scores[:, k]
+            answered = ~np.isnan(x)
+            x = x[answered]
+            y = total[answered] - x
+            rows.append(_item_row(item, x, y))
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "course",
+            "module",
+            "notebook",
+            "item",
+            "kind",
+            "max_score",
+            "n",
+            "difficulty",
+            "discrimination",
+            "full_share",
+            "zero_share",
+            "fail_count",
+        ],
+    )
     table = table.reset_index(drop=True)
     worst = table.groupby(["course", "module"])["fail_count"].transform("max")
     table["most_failed_in_module"] = (table["fail_count"] == worst) & (worst > 0)
-    if failures is not None and len(failures):
-        common = (
-            failures.groupby(keys[:1] + ["module", "item", "error"])
-            .size()
-            .rename("common_error_count")
-            .reset_index()
-            .sort_values(["common_error_count", "error"], ascending=[False, True])
-            .drop_duplicates(["course", "module", "item"])
-            .rename(columns={"error": "common_error"})
-        )
-        table = table.merge(common, on=["course", "module", "item"], how="left")
-        table["common_error_count"] = table["common_error_count"].fillna(0).astype(int)
     return table
+
+
+def _item_row(item: Any, x: np.ndarray, y: np.ndarray) -> tuple[Any, ...]:
+    """One question's statistics from its scores ``x`` and rest scores ``y``."""
+    top = float(item.max_score)
+    n = len(x)
+    head = (item.course, item.module, item.notebook, item.item, item.kind, top, n)
+    if n == 0:
+        return (*head, np.nan, np.nan, np.nan, np.nan, 0)
+    full = int((x >= top - 1e-9).sum())
+    discrimination = np.nan
+    if n > 1 and x.std() > 1e-9 and y.std() > 1e-9:
+        discrimination = float(np.clip(np.corrcoef(x, y)[0, 1], -1.0, 1.0))
+    difficulty = float(x.mean() / top) if top > 0 else np.nan
+    zero = float((x <= 0).mean())
+    return (*head, difficulty, discrimination, full / n, zero, n - full)
 
 
 def breakdown(
@@ -624,13 +605,11 @@ def at_risk(programme: Programme, progress: pd.DataFrame | None = None) -> pd.Da
     reasons = pd.DataFrame(
         {"overdue": overdue, "low-scores": low, "inactive": inactive}
     )
-    table["reasons"] = (
-        reasons.apply(
-            lambda row: ", ".join(name for name, hit in row.items() if hit), axis=1
-        )
-        if len(reasons)
-        else pd.Series(dtype=str)
-    )
+    text = pd.Series("", index=table.index, dtype=object)
+    for name in reasons.columns:
+        hit = reasons[name].to_numpy(dtype=bool)
+        text = text.where(~hit, text + (", " + name))
+    table["reasons"] = text.str.removeprefix(", ")
     table["n_reasons"] = reasons.sum(axis=1)
     table = table[table["n_reasons"] > 0]
     people = programme.roster.set_index("learner_id")

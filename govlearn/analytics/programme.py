@@ -77,7 +77,8 @@ class Programme:
 
     ``grades``
         the gradebook tables (see :class:`~.gradebook.Gradebooks`), keeping
-        only submissions made on or before ``as_of`` by roster learners.
+        only submissions made on or before ``as_of`` by the cohort's
+        learners.
     ``roster``
         the cohort's learners (see :func:`~.roster.load_roster`) enrolled on
         or before ``as_of``.
@@ -113,8 +114,9 @@ class Programme:
         return self.policy(course).title or course
 
 
-def _as_of(value: str | pd.Timestamp | None, grades: Gradebooks) -> pd.Timestamp:
+def _as_of(value: str | pd.Timestamp | None, grades: Gradebooks | None) -> pd.Timestamp:
     if value is None or value == "":
+        assert grades is not None
         latest = grades.submissions["submitted_at"].max()
         if pd.isna(latest):
             return pd.Timestamp.now(tz="UTC").normalize() + pd.Timedelta(days=1)
@@ -146,38 +148,28 @@ def load_programme(
     :class:`~.errors.RosterMismatch` when the gradebooks hold learners that
     the full roster does not list.
     """
+    given = None if as_of in (None, "") else _as_of(as_of, None)
     grades = (
         gradebooks
         if isinstance(gradebooks, Gradebooks)
-        else load_gradebooks(gradebooks)
+        else load_gradebooks(gradebooks, as_of=given)
     )
     full_roster = load_roster(roster)
     _check_agreement(grades, full_roster)
     chosen = load_roster(full_roster, cohort) if cohort else full_roster
-    stamp = _as_of(as_of, grades)
+    stamp = given if given is not None else _as_of(None, grades)
 
     enrolled = chosen["enrolled_on"].isna() | (chosen["enrolled_on"] <= stamp)
     chosen = chosen[enrolled].reset_index(drop=True)
     members = set(chosen["learner_id"])
     subs = grades.submissions
     subs = subs[subs["learner"].isin(members) & (subs["submitted_at"] <= stamp)]
-    kept = subs[["course", "module", "learner"]]
-    items = grades.item_scores
-    if len(items):
-        keys = pd.MultiIndex.from_frame(kept.astype(str))
-        item_keys = pd.MultiIndex.from_arrays(
-            [
-                items["course"].astype(str),
-                items["module"].astype(str),
-                items["learner"].astype(str),
-            ]
-        )
-        items = items[item_keys.isin(keys)]
+    # categories make the many per-course and per-module selections cheap
+    subs = subs.astype({"course": "category", "module": "category"})
     learners = grades.learners[grades.learners["learner"].isin(members)]
     filtered = replace(
         grades,
         submissions=subs.reset_index(drop=True),
-        item_scores=items.reset_index(drop=True),
         learners=learners.reset_index(drop=True),
     )
     if activity is None:
