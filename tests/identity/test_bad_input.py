@@ -147,3 +147,25 @@ def test_deeply_nested_text_inside_fields_is_refused_cleanly(sqlite_sandbox):
         },
     )
     assert authorize.json()["errors"][0]["errorCode"] == "invalid_request"
+
+
+def test_rate_limit_answers_429_in_the_identity_shapes(tmp_path):
+    from tests.conftest import start_sandbox
+
+    running = start_sandbox(
+        f"sqlite:///{tmp_path / 'limited.db'}", rate_limit=0.01, rate_burst=3
+    )
+    try:
+        client = running.learner("busy")
+        statuses = [
+            client.http.post("/verification/yes-no", json={}).status_code
+            for _ in range(5)
+        ]
+        assert statuses[-1] == 429
+        limited = client.http.post("/authorization/send-otp", json={})
+        assert limited.status_code == 429 and limited.headers["Retry-After"]
+        assert limited.json()["errors"][0]["errorCode"] == "rate_limited"
+        token = client.http.post("/oauth/token", data={})
+        assert token.status_code == 429 and token.json()["error"] == "rate_limited"
+    finally:
+        running.close()

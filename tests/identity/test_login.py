@@ -267,6 +267,7 @@ def test_tampered_and_foreign_access_tokens_are_refused(sandbox, alice, rp):
 
 
 def test_missing_and_unknown_learner_keys(sandbox, rp):
+    before = snapshot_tables(sandbox.database_url)
     for headers in ({}, {"X-GovLearn-Key": "glk_not-a-real-key"}):
         response = httpx.post(
             f"{sandbox.url}/authorization/oauth-details",
@@ -284,6 +285,7 @@ def test_missing_and_unknown_learner_keys(sandbox, rp):
     with pytest.raises(AuthenticationError):
         stranger.identity.start_login(rp)
     stranger.close()
+    assert snapshot_tables(sandbox.database_url) == before
 
 
 def test_login_result_types(alice, rp):
