@@ -41,6 +41,7 @@ from sqlalchemy.exc import SAWarning
 
 from .._logging import logger
 from .course import ensure_tools_on_path
+from .exports import final_score
 from .outcomes import Problem
 from .policy import GradingPolicy, load_policy, nbgrader_config, with_workers
 from .store import GradingRecord, create_tables, transaction
@@ -58,6 +59,7 @@ class SubmissionOutcome:
     assignment: str
     student: str
     status: str  # "graded", "broken" or "skipped"
+    #: points after the late penalty; ``None`` when skipped
     problems: list[Problem] = field(default_factory=list)
     score: float | None = None
     max_score: float | None = None
@@ -551,7 +553,7 @@ class _Run:
             gb.db.flush()
             gb.db.expire_all()
             submission = gb.find_submission(assignment, student)
-            score, max_score = float(submission.score), float(submission.max_score)
+            score, max_score = final_score(submission), float(submission.max_score)
             gb.db.merge(
                 GradingRecord(
                     assignment=assignment,

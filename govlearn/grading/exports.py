@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXPORT_FORMATS", "export_grades", "learner_results"]
+__all__ = ["EXPORT_FORMATS", "export_grades", "final_score", "learner_results"]
 
 EXPORT_FORMATS = ("nbgrader", "questions", "results", "moodle", "canvas")
 
@@ -54,11 +54,18 @@ def _scores(gradebook: Any) -> dict[str, dict[str, float | None]]:
     table: dict[str, dict[str, float | None]] = {
         s.id: dict.fromkeys(assignments) for s in gradebook.students
     }
-    for assignment in assignments:
-        for row in gradebook.submission_dicts(assignment):
-            table.setdefault(row["student"], dict.fromkeys(assignments))
-            table[row["student"]][assignment] = float(row["score"])
+    for assignment in gradebook.assignments:
+        for submission in assignment.submissions:
+            learner = submission.student.id
+            table.setdefault(learner, dict.fromkeys(assignments))
+            table[learner][assignment.name] = final_score(submission)
     return table
+
+
+def final_score(submission: Any) -> float:
+    """An nbgrader submission's score after its late penalty."""
+    penalty = float(submission.late_submission_penalty or 0.0)
+    return round(float(submission.score) - penalty, 6)
 
 
 def learner_results(
