@@ -8,7 +8,14 @@ output folder, so a slower phase shows up as a regression.
 Phases, in order (:data:`PHASES`):
 
 * ``sandbox`` - start the embedded sandbox and connect as a learner;
-* ``identity`` - a learner's OTP login, end to end, every step printed.
+* ``identity`` - a learner's OTP login, end to end, every step printed;
+* ``courses`` - build every course into an nbgrader course root;
+* ``cohort`` - simulate the Women in GovTech cohort as of a date in the middle
+  of the programme (some modules due, others not yet), and let its learners
+  practise in a sandbox of their own;
+* ``grade`` - autograde every submission with nbgrader's engine
+  (``govlearn grade``);
+* ``report`` - build the programme-progress report (``govlearn report``).
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ __all__ = [
     "Phase",
     "PhaseResult",
     "default_output",
+    "mid_programme",
     "phase_names",
     "run_demo",
 ]
@@ -123,6 +131,13 @@ class DemoReport:
     def ok(self) -> bool:
         return all(result.ok for result in self.results)
 
+    def facts(self, phase: str) -> dict[str, Any]:
+        """What phase ``phase`` reported (empty if it did not run or failed)."""
+        for result in self.results:
+            if result.name == phase:
+                return result.facts
+        return {}
+
 
 # --------------------------------------------------------------------------
 # the phases
@@ -184,6 +199,166 @@ def _identity(run: DemoRun) -> dict[str, Any]:
     }
 
 
+def mid_programme(courses: list[str] | None = None) -> dt.date:
+    """The day halfway between the programme's first and last due dates."""
+    from .cohort import DEFAULT_START, programme_schedule
+    from .courses import list_courses, load_course
+
+    chosen = courses or list_courses()
+    modules = {c: [m.id for m in load_course(c).modules] for c in chosen}
+    due = programme_schedule(modules, DEFAULT_START)["duedate"]
+    middle = due.min() + (due.max() - due.min()) / 2
+    return dt.date(middle.year, middle.month, middle.day)
+
+
+def _courses(run: DemoRun) -> dict[str, Any]:
+    from .courses import build_course, list_courses, load_course
+
+    roots: dict[str, str] = {}
+    modules: dict[str, int] = {}
+    for course_id in list_courses():
+        course = load_course(course_id)
+        root = build_course(course_id, out=run.out / "courses" / course_id)
+        roots[course_id] = str(root)
+        modules[course_id] = len(course.modules)
+        run.step(f"{course.title}: {len(course.modules)} modules -> {root}")
+    return {"roots": roots, "modules": modules}
+
+
+def _roots(run: DemoRun) -> dict[str, Path]:
+    built = run.facts.get("courses", {}).get("roots")
+    if built:
+        return {course: Path(root) for course, root in built.items()}
+    found = sorted((run.out / "courses").glob("*/gradebook.db"))
+    if not found:
+        raise DemoError(
+            "Attempted to use the built courses, but none are in "
+            f"{run.out / 'courses'}. Run the courses phase first "
+            "(govlearn demo --phase courses)."
+        )
+    return {path.parent.name: path.parent for path in found}
+
+
+def _as_of(run: DemoRun) -> dt.date:
+    if run.as_of is None:
+        run.as_of = mid_programme()
+    return run.as_of
+
+
+def _cohort(run: DemoRun) -> dict[str, Any]:
+    import pandas as pd
+
+    from .cohort import DEFAULT_COHORT, simulate_cohort
+    from .cohort.practice import PracticeSandbox, practise
+
+    as_of = _as_of(run)
+    folder = run.out / "cohort"
+    simulated = simulate_cohort(
+        folder, as_of=as_of.isoformat(), course_roots=dict(_roots(run))
+    )
+    people = pd.read_csv(simulated.roster, dtype=str, keep_default_na=False)
+    run.step(
+        f"{len(people)} synthetic learners of {DEFAULT_COHORT}, as of "
+        f"{as_of.isoformat()} -> {simulated.roster}"
+    )
+    counts = simulated.outcome_counts()
+    shown = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
+    run.step(f"Submissions and gaps per learner and module: {shown}")
+    database = folder / "sandbox.db"
+    sandbox = PracticeSandbox.start(f"sqlite:///{database}")
+    try:
+        practise(sandbox, people, simulated.submissions, seed=2023)
+    finally:
+        sandbox.stop()
+    run.step(f"The learners practised in the sandbox; their calls: {database}")
+    return {
+        "as_of": as_of.isoformat(),
+        "learners": len(people),
+        "roster": str(simulated.roster),
+        "activity": f"sqlite:///{database}",
+        "outcomes": {str(k): int(v) for k, v in counts.items()},
+    }
+
+
+def _cohort_facts(run: DemoRun) -> dict[str, Any]:
+    facts = run.facts.get("cohort")
+    if facts:
+        return facts
+    roster = run.out / "cohort" / "roster.csv"
+    if not roster.exists():
+        raise DemoError(
+            f"Attempted to use the simulated cohort, but {roster} is missing. Run "
+            "the cohort phase first (govlearn demo --phase cohort)."
+        )
+    database = run.out / "cohort" / "sandbox.db"
+    return {
+        "roster": str(roster),
+        "activity": f"sqlite:///{database}" if database.exists() else "",
+        "as_of": _as_of(run).isoformat(),
+    }
+
+
+def _grade(run: DemoRun) -> dict[str, Any]:
+    from .grading import autograde, import_roster
+
+    cohort = _cohort_facts(run)
+    results: dict[str, dict[str, Any]] = {}
+    for course_id, root in _roots(run).items():
+        imported = import_roster(root, cohort["roster"])
+        if imported.problems:
+            raise DemoError(
+                f"Attempted to import the roster into {course_id}, but "
+                f"{len(imported.problems)} rows were refused, for example: "
+                f"{imported.problems[0]}"
+            )
+        report = autograde(root, progress=True)
+        results[course_id] = {
+            "graded": report.count("graded"),
+            "broken": report.count("broken"),
+            "skipped": report.count("skipped"),
+            "notebooks": report.notebooks,
+            "seconds": round(report.seconds, 1),
+            "problems": len(report.with_problems),
+        }
+        run.step(f"{course_id}: {report.summary().splitlines()[0]}")
+    return {"courses": results}
+
+
+def _report(run: DemoRun) -> dict[str, Any]:
+    from .analytics.programme import load_programme
+    from .analytics.report import build_report
+
+    cohort = _cohort_facts(run)
+    gradebooks = [str(root / "gradebook.db") for root in _roots(run).values()]
+    result = build_report(
+        gradebooks,
+        cohort["roster"],
+        run.out / "report",
+        as_of=cohort["as_of"],
+        activity=cohort.get("activity", ""),
+        progress=False,
+    )
+    run.step(f"Report: {result.html} ({len(result.tables)} CSV tables beside it)")
+    programme = load_programme(gradebooks, cohort["roster"], as_of=cohort["as_of"])
+    return {"html": str(result.html), "pass_rates": _pass_rates(programme)}
+
+
+def _pass_rates(programme: Any) -> dict[str, dict[str, Any]]:
+    """Per course: graded submissions and the share reaching the pass mark."""
+    submissions = programme.submissions
+    rates: dict[str, dict[str, Any]] = {}
+    for course_id in sorted(set(submissions["course"])):
+        mine = submissions[(submissions["course"] == course_id) & submissions["graded"]]
+        mark = 100 * programme.policy(course_id).pass_mark
+        passed = int((mine["percent"] >= mark - 1e-9).sum())
+        rates[course_id] = {
+            "graded": len(mine),
+            "passed": passed,
+            "rate": round(passed / len(mine), 3) if len(mine) else None,
+        }
+    return rates
+
+
 PHASES: tuple[Phase, ...] = (
     Phase(
         "sandbox",
@@ -196,6 +371,30 @@ PHASES: tuple[Phase, ...] = (
         "A learner's identity flow: discover, register, OTP login, userinfo",
         "govlearn demo --phase sandbox --phase identity",
         _identity,
+    ),
+    Phase(
+        "courses",
+        "Build the three courses (nbgrader source -> release notebooks)",
+        "govlearn course build",
+        _courses,
+    ),
+    Phase(
+        "cohort",
+        "Simulate the Women in GovTech cohort in the middle of the programme",
+        "govlearn cohort simulate -o build/cohort --as-of YYYY-MM-DD",
+        _cohort,
+    ),
+    Phase(
+        "grade",
+        "Autograde every submission with nbgrader, in parallel",
+        "govlearn grade roster COURSE ROSTER; govlearn grade autograde COURSE",
+        _grade,
+    ),
+    Phase(
+        "report",
+        "Build the programme-progress report",
+        "govlearn report build -g GRADEBOOK... -r ROSTER --as-of DATE -o DIR",
+        _report,
     ),
 )
 
@@ -250,10 +449,11 @@ def _run_phase(phase: Phase, run: DemoRun) -> PhaseResult:
     started = time.perf_counter()
     try:
         facts = phase.run(run)
-    except (GovLearnError, OSError) as exc:
+    except Exception as exc:  # reported, and the run carries on
         seconds = time.perf_counter() - started
-        run.step(f"FAILED after {seconds:.1f} s: {exc}")
-        return PhaseResult(phase.name, phase.title, seconds, False, {}, str(exc))
+        message = f"{type(exc).__name__}: {exc}"
+        run.step(f"FAILED after {seconds:.1f} s: {message}")
+        return PhaseResult(phase.name, phase.title, seconds, False, {}, message)
     seconds = time.perf_counter() - started
     run.facts[phase.name] = facts
     run.step(f"done in {seconds:.1f} s")

@@ -29,10 +29,34 @@ def _epilog() -> str:
 
 def _summary(report: DemoReport) -> list[str]:
     lines = ["", "Summary"]
+    cohort = report.facts("cohort")
+    if cohort:
+        lines.append(f"  Learners: {cohort['learners']} (as of {cohort['as_of']})")
+    graded = report.facts("grade").get("courses", {})
+    if graded:
+        total = sum(course["graded"] for course in graded.values())
+        broken = sum(course["broken"] for course in graded.values())
+        problems = sum(course["problems"] for course in graded.values())
+        lines.append(f"  Submissions graded: {total}")
+        lines.append(
+            f"  Grading failures: {broken} broken submissions, "
+            f"{problems} with a problem to look at"
+        )
+    rates = report.facts("report").get("pass_rates", {})
+    for course, rate in rates.items():
+        share = "-" if rate["rate"] is None else f"{rate['rate']:.0%}"
+        lines.append(
+            f"  Pass rate, {course}: {share} "
+            f"({rate['passed']} of {rate['graded']} graded submissions)"
+        )
+    html = report.facts("report").get("html")
+    if html:
+        lines.append(f"  Report: {html}")
+    lines.append("  Phases:")
     for result in report.results:
         mark = "ok" if result.ok else "FAILED"
-        lines.append(f"  {result.name:10} {result.seconds:7.1f} s  {mark}")
-    lines.append(f"  {'total':10} {report.seconds:7.1f} s")
+        lines.append(f"    {result.name:10} {result.seconds:7.1f} s  {mark}")
+    lines.append(f"    {'total':10} {report.seconds:7.1f} s")
     lines.append(f"Timings written to {report.timings_file}")
     return lines
 
