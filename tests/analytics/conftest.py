@@ -56,6 +56,14 @@ ROSTER = [
 def write_handmade_gradebook(path: Path, course: str = "c101") -> str:
     """Write the gradebook described in this module; return its URL."""
     url = f"sqlite:///{path}"
+    write_handmade_gradebook_at(url, course)
+    return url
+
+
+def write_handmade_gradebook_at(url: str, course: str = "c101") -> None:
+    """Write the gradebook described in this module into the database at ``url``."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     with Gradebook(url, course_id=course) as gb:
         gb.add_assignment("m1", duedate=datetime(2026, 3, 10, 23, 59))
         gb.add_assignment("m2", duedate=datetime(2026, 3, 24, 23, 59))
@@ -87,7 +95,6 @@ def write_handmade_gradebook(path: Path, course: str = "c101") -> str:
                     grade.auto_score = value
                     grade.needs_manual_grade = False
             gb.db.commit()
-    return url
 
 
 def handmade_roster() -> pd.DataFrame:

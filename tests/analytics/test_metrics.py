@@ -256,3 +256,22 @@ def test_charts_have_titles_axes_and_summaries(programme) -> None:
         assert chart.summary.endswith("."), chart.title
     assert charts[0].summary.startswith("Of 6 enrolled learners, 4 (67 %) started")
     assert "4 of 6 learners" in charts[8].summary
+
+
+@pytest.mark.postgres
+def test_postgresql_gradebook_gives_the_same_tables(postgres_url, handmade) -> None:
+    from .conftest import write_handmade_gradebook_at
+
+    write_handmade_gradebook_at(postgres_url)
+    on_postgres = an.load_gradebook(postgres_url)
+    on_sqlite = an.load_gradebook(handmade["url"])
+    columns = ["course", "module", "learner", "score", "late", "needs_manual"]
+    pd.testing.assert_frame_equal(
+        on_postgres.submissions[columns]
+        .sort_values(["module", "learner"])
+        .reset_index(drop=True),
+        on_sqlite.submissions[columns]
+        .sort_values(["module", "learner"])
+        .reset_index(drop=True),
+    )
+    assert on_postgres.modules["duedate"].equals(on_sqlite.modules["duedate"])
