@@ -265,18 +265,27 @@ def _cohort(run: DemoRun) -> dict[str, Any]:
     shown = ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
     run.step(f"Submissions and gaps per learner and module: {shown}")
     database = folder / "sandbox.db"
+    started = time.perf_counter()
     sandbox = PracticeSandbox.start(f"sqlite:///{database}")
     try:
         practise(sandbox, people, simulated.submissions, seed=2023)
     finally:
         sandbox.stop()
-    run.step(f"The learners practised in the sandbox; their calls: {database}")
+    practice_s = time.perf_counter() - started
+    run.step(
+        f"The learners practised in the sandbox ({practice_s:.0f} s); their "
+        f"calls: {database}"
+    )
     return {
         "as_of": as_of.isoformat(),
         "learners": len(people),
         "roster": str(simulated.roster),
         "activity": f"sqlite:///{database}",
         "outcomes": {str(k): int(v) for k, v in counts.items()},
+        "seconds": {
+            "simulate": round(simulated.seconds.get("simulate", 0.0), 1),
+            "practice": round(practice_s, 1),
+        },
     }
 
 
@@ -374,7 +383,7 @@ PHASES: tuple[Phase, ...] = (
     ),
     Phase(
         "courses",
-        "Build the three courses (nbgrader source -> release notebooks)",
+        "Build every course (nbgrader source -> release notebooks)",
         "govlearn course build",
         _courses,
     ),
