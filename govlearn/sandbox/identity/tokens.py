@@ -30,6 +30,7 @@ from .models import AccessToken, AuthCode, OidcClient, Person, UsedAssertion
 __all__ = [
     "ACCESS_TOKEN_LIFETIME",
     "ASSERTION_TYPE",
+    "OAuthError",
     "TokenRequest",
     "exchange_code",
     "userinfo_claims",
