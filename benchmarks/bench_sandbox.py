@@ -137,6 +137,66 @@ def measure_connect(repeat: int) -> dict[str, Any]:
     }
 
 
+def measure_kernel() -> dict[str, Any]:
+    """RSS of a learner's kernel after ``import govlearn; govlearn.connect()``.
+
+    Twice: with the embedded sandbox inside the kernel (a laptop, Binder), and
+    with a hosted sandbox (``govlearn lab``, JupyterHub), where the kernel
+    holds only the client.
+    """
+    import psutil
+    from jupyter_client.manager import start_new_kernel
+
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="govlearn-bench-") as home:
+        hosted_url = ""
+        key = ""
+        server = None
+        for mode in ("embedded", "hosted"):
+            env = _clean_env(GOVLEARN_HOME=home)
+            if mode == "hosted":
+                from govlearn._embedded import serve_in_background
+                from govlearn.sandbox import SandboxSettings, create_app
+
+                settings = SandboxSettings(database_url=f"sqlite:///{home}/h.db")
+                server = serve_in_background(create_app(settings))
+                hosted_url = server.url
+                admin = {"X-GovLearn-Admin-Key": settings.admin_key}
+                import httpx
+
+                key = httpx.post(
+                    f"{hosted_url}/admin/learners",
+                    json={"learnerId": "kernel"},
+                    headers=admin,
+                ).json()["key"]
+                env.update(GOVLEARN_SANDBOX_URL=hosted_url, GOVLEARN_LEARNER_KEY=key)
+            manager, client = start_new_kernel(kernel_name="python3", env=env)
+            try:
+                pid = manager.provisioner.pid  # type: ignore[union-attr]
+                before = psutil.Process(pid).memory_info().rss / 2**20
+                started = time.perf_counter()
+                reply = client.execute_interactive(
+                    "import govlearn\nclient = govlearn.connect()\nclient.whoami()",
+                    timeout=120,
+                    output_hook=lambda _message: None,
+                )
+                seconds = time.perf_counter() - started
+                if reply["content"]["status"] != "ok":
+                    raise SystemExit(f"The kernel probe failed: {reply['content']}")
+                after = psutil.Process(pid).memory_info().rss / 2**20
+            finally:
+                client.stop_channels()
+                manager.shutdown_kernel(now=True)
+            results[mode] = {
+                "idle_rss_mb": before,
+                "connected_rss_mb": after,
+                "connect_s": seconds,
+            }
+        if server is not None:
+            server.stop()
+    return results
+
+
 # --------------------------------------------------------------------------
 # 2. throughput and latency under load
 
@@ -502,7 +562,9 @@ def _verdict(label: str, value: float, unit: str, goal_key: str) -> str:
     return f"{label}: {value:.3g} {unit} (goal < {goal:g} {unit}) {mark}"
 
 
-def print_report(connect: dict[str, Any], load: dict[str, Any]) -> None:
+def print_report(
+    connect: dict[str, Any], load: dict[str, Any], kernel: dict[str, Any]
+) -> None:
     warm = connect["warm_median"]
     cold = connect["cold"]
     print("connect() in a fresh process (seconds)")
@@ -533,6 +595,12 @@ def print_report(connect: dict[str, Any], load: dict[str, Any]) -> None:
         f"sandbox server RSS: {rss['idle']:.0f} MB idle, "
         f"{rss['after_load']:.0f} MB after load"
     )
+    for mode, row in kernel.items():
+        print(
+            f"learner kernel ({mode} sandbox): {row['idle_rss_mb']:.0f} MB idle, "
+            f"{row['connected_rss_mb']:.0f} MB after connect() "
+            f"({row['connect_s']:.2f} s)"
+        )
     print()
     for line in verdicts(connect, load):
         print(line)
@@ -555,11 +623,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     connect = measure_connect(args.repeat)
+    kernel = measure_kernel()
     load = measure_load(args.connections, args.seconds, args.warmup, args.learners)
-    print_report(connect, load)
+    print_report(connect, load, kernel)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(
-        json.dumps({"connect": connect, "load": load}, indent=2) + "\n"
+        json.dumps({"connect": connect, "kernel": kernel, "load": load}, indent=2)
+        + "\n"
     )
     print(f"\nFigures written to {args.output}")
     return 0

@@ -119,5 +119,8 @@ def require_admin(request: Request) -> None:
 
 
 CurrentLearner = Annotated[LearnerContext, Depends(current_learner)]
-DbSession = Annotated[Session, Depends(db_session)]
+# scope="function": the session commits when the handler returns, before the
+# response is sent, so a client's next call sees what this one stored, and a
+# failed commit becomes an error answer instead of a lost write.
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 AdminAccess = Annotated[None, Depends(require_admin)]
