@@ -173,3 +173,19 @@ def test_yes_no_answers_without_revealing_the_attribute(alice):
     with pytest.raises(IdentityError) as unknown:
         identity.verify_yes_no("0000000000", "age_over", min_age=18)
     assert unknown.value.code == "invalid_identifier"
+
+
+def test_workspace_reset_removes_enrollments_and_restores_the_seed(sqlite_sandbox):
+    learner = sqlite_sandbox.learner("resetter")
+    rp = learner.identity.register_client("Before reset")
+    enrolled = learner.identity.enroll("Fay Example", birthdate="1985-05-05")
+    assert learner.reset_workspace() > 0
+    with pytest.raises(IdentityError) as gone:
+        learner.identity.verify_yes_no(enrolled.vid, "age_over", min_age=18)
+    assert gone.value.code == "invalid_identifier"
+    with pytest.raises(IdentityError) as no_client:
+        learner.identity.start_login(rp)
+    assert no_client.value.code == "invalid_client_id"
+    assert learner.identity.verify_yes_no("9038952310", "age_over", min_age=18)
+    again = learner.identity.enroll("Fay Example", birthdate="1985-05-05")
+    assert again.created
