@@ -34,6 +34,7 @@ from traitlets.config import Config
 
 from .guard import BLOCKED_MARK
 from .outcomes import Problem
+from .template import KernelTemplate, TemplateKernelManager
 
 __all__ = [
     "ExecutionSettings",
@@ -115,11 +116,16 @@ def _memory_limiter(megabytes: int) -> Any:
 class _Kernel:
     """A started kernel and the temporary folder it lives in."""
 
-    def __init__(self, settings: ExecutionSettings, kernel_name: str) -> None:
-        from jupyter_client.manager import AsyncKernelManager
+    def __init__(
+        self,
+        settings: ExecutionSettings,
+        kernel_name: str,
+        template: KernelTemplate | None = None,
+    ) -> None:
         from jupyter_core.utils import run_sync
 
         self.kernel_name = kernel_name
+        self.preload = settings.preload
         self.folder = Path(tempfile.mkdtemp(prefix="govlearn-grade-"))
         self.work = self.folder / "work"
         for sub in ("work", "home", "tmp"):
@@ -136,9 +142,12 @@ class _Kernel:
             PYTHONDONTWRITEBYTECODE="1",
             MPLBACKEND="Agg",
         )
-        self.manager = AsyncKernelManager(kernel_name=kernel_name)
+        self.manager = TemplateKernelManager(kernel_name=kernel_name)
         self.started = time.monotonic()
         self.log = self.folder / "kernel.log"
+        self.manager.template = template
+        self.manager.memory_limit_mb = settings.memory_limit_mb
+        self.manager.log_path = str(self.log)
         with open(self.log, "wb") as log:
             self._start(run_sync, env, settings, log)
 
@@ -193,20 +202,41 @@ class _Kernel:
 
 
 class _KernelPool:
-    """One spare kernel per worker thread, started while the current one runs."""
+    """Per worker thread: a kernel template, and a spare kernel started ahead.
+
+    The template (one per set of preloaded modules) forks each kernel with the
+    imports already done; the spare is started while the current notebook
+    runs, so its start-up overlaps that execution.
+    """
 
     def __init__(self) -> None:
         self.spare: _Kernel | None = None
+        self.templates: dict[tuple[str, ...], KernelTemplate] = {}
+
+    def _template(self, settings: ExecutionSettings) -> KernelTemplate | None:
+        template = self.templates.get(settings.preload)
+        if template is None or not template.alive():
+            try:
+                template = KernelTemplate(settings.preload)
+            except OSError:
+                return None
+            self.templates[settings.preload] = template
+        return template
+
+    def _start(self, settings: ExecutionSettings, kernel_name: str) -> _Kernel:
+        return _Kernel(settings, kernel_name, self._template(settings))
 
     def take(self, settings: ExecutionSettings, kernel_name: str) -> _Kernel:
         kernel, self.spare = self.spare, None
-        if kernel is not None and kernel.kernel_name != kernel_name:
+        if kernel is not None and (
+            kernel.kernel_name != kernel_name or kernel.preload != settings.preload
+        ):
             kernel.close()
             kernel = None
         if kernel is None:
-            kernel = _Kernel(settings, kernel_name)
+            kernel = self._start(settings, kernel_name)
         try:
-            self.spare = _Kernel(settings, settings.kernel_name)
+            self.spare = self._start(settings, settings.kernel_name)
         except Exception:  # noqa: BLE001 - the next job starts its own kernel
             self.spare = None
         return kernel
@@ -215,6 +245,9 @@ class _KernelPool:
         if self.spare is not None:
             self.spare.close()
             self.spare = None
+        for template in self.templates.values():
+            template.close()
+        self.templates.clear()
 
 
 _LOCAL = threading.local()
@@ -266,11 +299,9 @@ def _guarded_execute_class() -> type:
 
         def output(self, outs: Any, msg: Any, display_id: Any, cell_index: int) -> Any:
             kind = msg["msg_type"]
-            if kind in ("stream", "display_data", "update_display_data"):
+            if kind == "stream":  # printed text; figures and tables are not a flood
                 content = msg["content"]
-                size = len(str(content.get("text", ""))) + len(
-                    str(content.get("data", ""))
-                )
+                size = len(content.get("text", ""))
                 total = self.sizes.get(cell_index, 0) + size
                 self.sizes[cell_index] = total
                 if total > self.output_limit:
