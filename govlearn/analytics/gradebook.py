@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,7 +186,10 @@ def load_gradebooks(
             "Attempted to build a report, but no gradebook was given. Pass the "
             "URL or path of at least one nbgrader gradebook."
         )
-    parts = [_read_one(url, name, as_of) for name, url in pairs]
+    # the databases do the heavy work and release the GIL meanwhile, so the
+    # gradebooks are read side by side
+    with ThreadPoolExecutor(max_workers=min(len(pairs), os.cpu_count() or 1)) as pool:
+        parts = list(pool.map(lambda pair: _read_one(pair[1], pair[0], as_of), pairs))
     tables = {
         field: pd.concat([getattr(p, field) for p in parts], ignore_index=True)
         for field in ("modules", "items", "learners", "submissions")

@@ -97,7 +97,7 @@ def learner_profiles(roster: pd.DataFrame, seed: int = 2023) -> list[LearnerProf
         profiles.append(
             LearnerProfile(
                 learner=str(learner),
-                skill=float(np.clip(rng.beta(4.0, 1.8), 0.05, 0.99)),
+                skill=float(np.clip(rng.beta(5.0, 1.4), 0.05, 0.99)),
                 pace=float(rng.normal(-1.5, 2.5)),
                 stops_after=stops,
                 skip=float(rng.uniform(0.0, 0.08)),
