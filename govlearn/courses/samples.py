@@ -98,6 +98,11 @@ def sample_submissions(
         for cell in source.cells
         if cell_kind(cell) == "answer"
     }
+    manual_answers = {
+        str(nbgrader_meta(cell).get("grade_id")): cell.source
+        for cell in source.cells
+        if cell_kind(cell) == "manual"
+    }
     part_ids = [part.answer_id for part in structure.parts]
     half = part_ids[: math.ceil(len(part_ids) / 2)]
     plans = {"wrong": set(), "partial": set(half), "right": set(part_ids)}
@@ -111,7 +116,10 @@ def sample_submissions(
             if kind_of_cell == "answer" and grade_id in answers:
                 cell.source = answer_text(answers[grade_id], grade_id in right)
             elif kind_of_cell == "manual" and kind != "wrong":
-                cell.source = SAMPLE_REFLECTION
+                if cell.cell_type == "markdown":
+                    cell.source = SAMPLE_REFLECTION
+                else:  # a manually graded code answer: the model answer
+                    cell.source = answer_text(manual_answers[grade_id], right=True)
         samples.append(
             SampleSubmission(
                 module_id=module_id,
