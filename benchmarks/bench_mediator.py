@@ -71,6 +71,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_ms_per_request: float
 
 
 def _free_port() -> int:
@@ -80,8 +81,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(env: dict[str, str]) -> Iterator[str]:
-    """The sandbox under uvicorn in a subprocess; yields its URL."""
+def serve(env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """The sandbox under uvicorn in a subprocess; yields its URL and pid."""
     import httpx
 
     port = _free_port()
@@ -109,7 +110,7 @@ def serve(env: dict[str, str]) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("The sandbox server did not start.")
             time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         try:
@@ -132,7 +133,13 @@ def learner_keys(url: str, admin_key: str, count: int) -> list[str]:
             )
             response.raise_for_status()
             key = response.json()["key"]
-            http.get("/workspace", headers={"X-GovLearn-Key": key}).raise_for_status()
+            # The key's row is committed just after the 201 is sent: wait for it.
+            for _ in range(500):
+                seen = http.get("/workspace", headers={"X-GovLearn-Key": key})
+                if seen.status_code != 401:
+                    break
+                time.sleep(0.01)
+            seen.raise_for_status()
             keys.append(key)
     return keys
 
@@ -178,6 +185,7 @@ end
 
 def run_wrk(
     url: str,
+    pid: int,
     provider: str,
     route: str,
     path: str,
@@ -197,14 +205,18 @@ def run_wrk(
         base = ["wrk", "-t1", f"-c{connections}", "--timeout", "10s", "-s", script]
         if warmup > 0:
             subprocess.run(
-                [*base, f"-d{warmup:g}s", url], capture_output=True, check=True
+                [*base, f"-d{max(1, round(warmup))}s", url],
+                capture_output=True,
+                check=True,
             )
+        cpu_before = _cpu_seconds(pid)
         output = subprocess.run(
-            [*base, f"-d{seconds:g}s", url],
+            [*base, f"-d{max(1, round(seconds))}s", url],
             capture_output=True,
             text=True,
             check=True,
         ).stdout
+        cpu = _cpu_seconds(pid) - cpu_before
     finally:
         os.unlink(script)
     figures = json.loads(output.strip().splitlines()[-1])
@@ -219,6 +231,37 @@ def run_wrk(
         p50_ms=figures["p50_us"] / 1000,
         p99_ms=figures["p99_us"] / 1000,
         errors=figures["errors"],
+        cpu_ms_per_request=cpu * 1000 / max(1, figures["requests"]),
+    )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the server process has used so far."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def merge(rounds: list[Result]) -> Result:
+    """One result from alternating rounds: totals, and the median percentiles."""
+    import statistics
+
+    requests = sum(r.requests for r in rounds)
+    seconds = sum(r.seconds for r in rounds)
+    first = rounds[0]
+    return Result(
+        provider=first.provider,
+        route=first.route,
+        connections=first.connections,
+        requests=requests,
+        seconds=seconds,
+        rps=requests / seconds,
+        p50_ms=statistics.median(r.p50_ms for r in rounds),
+        p99_ms=statistics.median(r.p99_ms for r in rounds),
+        errors=sum(r.errors for r in rounds),
+        cpu_ms_per_request=sum(r.cpu_ms_per_request * r.requests for r in rounds)
+        / max(1, requests),
     )
 
 
@@ -253,28 +296,34 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             GOVLEARN_ADMIN_KEY=admin_key,
             GOVLEARN_RATE_LIMIT="0",
         )
-        with serve(env) as url:
+        with serve(env) as (url, pid):
             keys = learner_keys(url, admin_key, args.learners)
             for provider, (direct, mediated, method, body) in PROVIDERS.items():
                 for connections, seconds in (
                     (1, args.latency_seconds),
                     (args.connections, args.seconds),
                 ):
-                    for route, path in (("direct", direct), ("mediated", mediated)):
-                        results.append(
-                            run_wrk(
-                                url,
-                                provider,
-                                route,
-                                path,
-                                method,
-                                body,
-                                keys,
-                                connections=connections,
-                                seconds=seconds,
-                                warmup=args.warmup,
+                    # Alternate short rounds, so that a change in the machine's
+                    # background load hits both routes alike.
+                    rounds: dict[str, list[Result]] = {"direct": [], "mediated": []}
+                    for _ in range(args.rounds):
+                        for route, path in (("direct", direct), ("mediated", mediated)):
+                            rounds[route].append(
+                                run_wrk(
+                                    url,
+                                    pid,
+                                    provider,
+                                    route,
+                                    path,
+                                    method,
+                                    body,
+                                    keys,
+                                    connections=connections,
+                                    seconds=seconds / args.rounds,
+                                    warmup=args.warmup,
+                                )
                             )
-                        )
+                    results += [merge(rounds["direct"]), merge(rounds["mediated"])]
             mediated_requests = sum(
                 r.requests for r in results if r.route == "mediated"
             )
@@ -309,7 +358,9 @@ def comparisons(report: dict[str, Any]) -> list[dict[str, Any]]:
                     "connections": connections,
                     "added_p50_ms": mediated["p50_ms"] - direct["p50_ms"],
                     "added_p99_ms": mediated["p99_ms"] - direct["p99_ms"],
-                    "throughput_ratio": mediated["rps"] / direct["rps"],
+                    "throughput_ratio": mediated["rps"] / max(direct["rps"], 1e-9),
+                    "cpu_ratio": direct["cpu_ms_per_request"]
+                    / max(mediated["cpu_ms_per_request"], 1e-9),
                 }
             )
     return out
@@ -322,23 +373,24 @@ def print_report(report: dict[str, Any]) -> None:
     )
     print(
         f"{'provider':18}{'route':10}{'conns':>6}{'requests':>10}{'req/s':>9}"
-        f"{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'CPU ms/req':>12}"
     )
     for r in report["results"]:
         print(
             f"{r['provider']:18}{r['route']:10}{r['connections']:6d}"
             f"{r['requests']:10d}{r['rps']:9.0f}{r['p50_ms']:9.2f}"
-            f"{r['p99_ms']:9.2f}{r['errors']:8d}"
+            f"{r['p99_ms']:9.2f}{r['errors']:8d}{r['cpu_ms_per_request']:12.3f}"
         )
     print()
     print(
         f"{'provider':18}{'conns':>6}{'added p50 ms':>14}{'added p99 ms':>14}"
-        f"{'mediated/direct req/s':>23}"
+        f"{'mediated/direct req/s':>23}{'direct/mediated CPU':>21}"
     )
     for c in report["comparisons"]:
         print(
             f"{c['provider']:18}{c['connections']:6d}{c['added_p50_ms']:14.2f}"
             f"{c['added_p99_ms']:14.2f}{c['throughput_ratio']:23.2f}"
+            f"{c['cpu_ratio']:21.2f}"
         )
     print()
     log = report["message_log"]
@@ -372,7 +424,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--latency-seconds", type=float, default=4.0, help="per route at one connection"
     )
-    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument(
+        "--warmup", type=float, default=1.0, help="per round, whole seconds"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="alternating rounds per route"
+    )
     parser.add_argument("--learners", type=int, default=100)
     parser.add_argument(
         "--postgres", default="", help="a PostgreSQL URL to use instead of SQLite"
