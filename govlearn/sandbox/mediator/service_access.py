@@ -55,7 +55,6 @@ __all__ = ["CLIENT_HEADERS", "authenticate", "client_from", "mediate"]
 CLIENT_HEADERS = ("x-road-client", "x-govstack-client", "information-mediator-client")
 _MAX_ID_HEADER = 100
 _NO_BODY = {204, 304}
-_random = random.Random()
 
 
 async def authenticate(request: Request) -> LearnerContext:
@@ -151,9 +150,10 @@ def fast_uuid4() -> str:
     """A random (version 4) UUID without a system call.
 
     Message ids must be unique, not secret, so the ``random`` module's
-    generator is enough; ``uuid.uuid4()`` reads the OS's random source.
+    generator is enough (it is reseeded in forked workers);
+    ``uuid.uuid4()`` reads the OS's random source on every call.
     """
-    return str(uuid.UUID(int=_random.getrandbits(128), version=4))
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
 
 
 class _Exchange:
