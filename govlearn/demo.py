@@ -353,17 +353,22 @@ def _report(run: DemoRun) -> dict[str, Any]:
 
 
 def _pass_rates(programme: Any) -> dict[str, dict[str, Any]]:
-    """Per course: graded submissions and the share reaching the pass mark."""
-    submissions = programme.submissions
+    """Per course: submitted modules, how many reach the pass mark, and the
+    learners who have passed the whole course so far."""
+    from .analytics.metrics import completion_rates, learner_progress
+
+    progress = learner_progress(programme)
+    courses = completion_rates(programme, progress).set_index("course")
     rates: dict[str, dict[str, Any]] = {}
-    for course_id in sorted(set(submissions["course"])):
-        mine = submissions[(submissions["course"] == course_id) & submissions["graded"]]
-        mark = 100 * programme.policy(course_id).pass_mark
-        passed = int((mine["percent"] >= mark - 1e-9).sum())
-        rates[course_id] = {
-            "graded": len(mine),
+    for course_id, mine in progress.groupby("course"):
+        submitted = int(mine["submitted"].sum())
+        passed = int(mine["passed_modules"].sum())
+        rates[str(course_id)] = {
+            "submitted": submitted,
             "passed": passed,
-            "rate": round(passed / len(mine), 3) if len(mine) else None,
+            "rate": round(passed / submitted, 3) if submitted else None,
+            "learners_passed": int(courses.loc[course_id, "passed"]),
+            "enrolled": int(courses.loc[course_id, "enrolled"]),
         }
     return rates
 
@@ -450,7 +455,7 @@ def run_demo(
         run.close()
     total = time.perf_counter() - started
     report = DemoReport(results, total, out / "timings.json")
-    _write_timings(report, as_of)
+    _write_timings(report, run.as_of)
     return report
 
 

@@ -46,8 +46,9 @@ def _summary(report: DemoReport) -> list[str]:
     for course, rate in rates.items():
         share = "-" if rate["rate"] is None else f"{rate['rate']:.0%}"
         lines.append(
-            f"  Pass rate, {course}: {share} "
-            f"({rate['passed']} of {rate['graded']} graded submissions)"
+            f"  Pass rate, {course}: {share} of submitted modules reach the pass "
+            f"mark ({rate['passed']} of {rate['submitted']}); "
+            f"{rate['learners_passed']} of {rate['enrolled']} learners passed so far"
         )
     html = report.facts("report").get("html")
     if html:
