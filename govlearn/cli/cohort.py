@@ -48,11 +48,18 @@ def roster(output: str, size: int, seed: int, start: str) -> None:
     type=click.Path(file_okay=False),
     help="Folder for roster, timetable, course roots and submissions.",
 )
-@click.option("--as-of", required=True, help="Simulate work up to this date.")
+@click.option(
+    "--as-of",
+    default="today",
+    show_default=True,
+    help="Simulate work up to this date (YYYY-MM-DD or today).",
+)
 @click.option("--seed", default=2023, show_default=True)
 @click.option("--size", default=139, show_default=True, help="Learners.")
 @click.option(
-    "--start", default="2026-01-12", show_default=True, help="Programme start date."
+    "--start",
+    default=None,
+    help="Programme start date (default: seven weeks before --as-of).",
 )
 @click.option(
     "-c",
@@ -84,7 +91,7 @@ def simulate(
     as_of: str,
     seed: int,
     size: int,
-    start: str,
+    start: str | None,
     courses: tuple[str, ...],
     roster_csv: str | None,
     grade: bool,
@@ -119,5 +126,5 @@ def simulate(
         activity = f" --activity {run.activity}" if run.activity else ""
         click.echo(
             f"Report: govlearn report build {books} -r {run.roster} "
-            f"--as-of {as_of}{activity} -o {Path(output) / 'report'}"
+            f"--as-of {run.as_of}{activity} -o {Path(output) / 'report'}"
         )

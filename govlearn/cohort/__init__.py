@@ -13,7 +13,7 @@ from .roster import (
     write_roster,
 )
 from .schedule import apply_schedule, programme_schedule
-from .simulate import CohortRun, simulate_and_grade, simulate_cohort
+from .simulate import CohortRun, resolve_dates, simulate_and_grade, simulate_cohort
 from .submissions import (
     BROKEN_KINDS,
     LearnerProfile,
@@ -31,6 +31,7 @@ __all__ = [
     "apply_schedule",
     "learner_profiles",
     "programme_schedule",
+    "resolve_dates",
     "simulate_and_grade",
     "simulate_cohort",
     "simulate_course_submissions",

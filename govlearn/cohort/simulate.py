@@ -18,12 +18,32 @@ from typing import Any
 import pandas as pd
 
 from .._logging import logger
-from .roster import COHORT_SIZE, DEFAULT_COHORT, DEFAULT_START, simulate_roster
+from .roster import COHORT_SIZE, DEFAULT_COHORT, simulate_roster
 from .roster import write_roster as _write_roster
 from .schedule import apply_schedule, programme_schedule
 from .submissions import simulate_course_submissions
 
-__all__ = ["CohortRun", "simulate_and_grade", "simulate_cohort"]
+__all__ = ["CohortRun", "resolve_dates", "simulate_and_grade", "simulate_cohort"]
+
+#: days from the programme start to the default as-of date (mid-programme)
+MID_PROGRAMME_DAYS = 49
+
+
+def resolve_dates(as_of: str, start: str | None) -> tuple[str, str]:
+    """``as_of`` ("today" allowed) and ``start`` as ``YYYY-MM-DD`` strings."""
+    day = (
+        pd.Timestamp.now(tz="UTC").normalize()
+        if as_of.strip().lower() == "today"
+        else pd.Timestamp(as_of)
+    )
+    begin = (
+        pd.Timestamp(start)
+        if start
+        else day.tz_localize(None) - pd.Timedelta(days=MID_PROGRAMME_DAYS)
+        if day.tzinfo
+        else day - pd.Timedelta(days=MID_PROGRAMME_DAYS)
+    )
+    return day.strftime("%Y-%m-%d"), begin.strftime("%Y-%m-%d")
 
 
 @dataclass
@@ -57,7 +77,7 @@ def simulate_cohort(
     as_of: str,
     seed: int = 2023,
     size: int = COHORT_SIZE,
-    start: str = DEFAULT_START,
+    start: str | None = None,
     cohort: str = DEFAULT_COHORT,
     courses: Sequence[str] | None = None,
     course_roots: dict[str, str | os.PathLike[str]] | None = None,
@@ -72,8 +92,12 @@ def simulate_cohort(
     ``govlearn.courses.build_course``. Submissions go to each root's
     ``submitted/``; the timetable's due dates are written into each root's
     gradebook. ``roster`` reuses an existing roster CSV instead of simulating
-    one. The same arguments give the same files.
+    one. ``as_of`` may be ``"today"`` (UTC); ``start`` (the programme start)
+    defaults to seven weeks before ``as_of``, the middle of the programme,
+    so sandbox calls made while simulating fall on the report's date. The
+    same arguments give the same files.
     """
+    as_of, start = resolve_dates(as_of, start)
     from ..courses import build_course, list_courses, load_course
 
     timings: dict[str, float] = {}
@@ -147,7 +171,8 @@ def simulate_and_grade(
     from ..grading.engine import autograde
     from ..grading.roster import import_roster
 
-    run = simulate_cohort(folder, as_of=as_of, seed=seed, **options)
+    as_of, start = resolve_dates(as_of, options.pop("start", None))
+    run = simulate_cohort(folder, as_of=as_of, seed=seed, start=start, **options)
     if practice:
         from .practice import PracticeSandbox, practise
 

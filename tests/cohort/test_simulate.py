@@ -70,6 +70,7 @@ def test_same_seed_same_files(tmp_path: Path) -> None:
         run = simulate_cohort(
             tmp_path / name,
             as_of="2026-02-02",
+            start="2026-01-12",
             size=30,
             courses=["govstack-101"],
             seed=7,
@@ -114,3 +115,12 @@ def test_same_seed_same_files(tmp_path: Path) -> None:
 
 def _digest_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_dates_default_to_the_middle_of_the_programme() -> None:
+    from govlearn.cohort import resolve_dates
+
+    assert resolve_dates("2026-03-02", None) == ("2026-03-02", "2026-01-12")
+    assert resolve_dates("2026-03-02", "2026-01-05") == ("2026-03-02", "2026-01-05")
+    today, _start = resolve_dates("today", None)
+    assert today == pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d")
