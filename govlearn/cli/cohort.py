@@ -59,7 +59,7 @@ def roster(output: str, size: int, seed: int, start: str) -> None:
 @click.option(
     "--start",
     default=None,
-    help="Programme start date (default: seven weeks before --as-of).",
+    help="Programme start (default 2026-01-12; with --as-of today, 7 weeks ago).",
 )
 @click.option(
     "-c",

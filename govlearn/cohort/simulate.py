@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .._logging import logger
-from .roster import COHORT_SIZE, DEFAULT_COHORT, simulate_roster
+from .roster import COHORT_SIZE, DEFAULT_COHORT, DEFAULT_START, simulate_roster
 from .roster import write_roster as _write_roster
 from .schedule import apply_schedule, programme_schedule
 from .submissions import simulate_course_submissions
@@ -30,19 +30,21 @@ MID_PROGRAMME_DAYS = 49
 
 
 def resolve_dates(as_of: str, start: str | None) -> tuple[str, str]:
-    """``as_of`` ("today" allowed) and ``start`` as ``YYYY-MM-DD`` strings."""
-    day = (
-        pd.Timestamp.now(tz="UTC").normalize()
-        if as_of.strip().lower() == "today"
-        else pd.Timestamp(as_of)
-    )
-    begin = (
-        pd.Timestamp(start)
-        if start
-        else day.tz_localize(None) - pd.Timedelta(days=MID_PROGRAMME_DAYS)
-        if day.tzinfo
-        else day - pd.Timedelta(days=MID_PROGRAMME_DAYS)
-    )
+    """``as_of`` and the programme ``start`` as ``YYYY-MM-DD`` strings.
+
+    ``as_of`` may be ``"today"`` (UTC); then ``start`` defaults to seven weeks
+    earlier, the middle of the programme, so that the sandbox calls made
+    while simulating fall on the report's date. Otherwise ``start`` defaults
+    to :data:`~.roster.DEFAULT_START`.
+    """
+    today = as_of.strip().lower() == "today"
+    day = pd.Timestamp.now(tz="UTC").tz_localize(None) if today else pd.Timestamp(as_of)
+    if start:
+        begin = pd.Timestamp(start)
+    elif today:
+        begin = day.normalize() - pd.Timedelta(days=MID_PROGRAMME_DAYS)
+    else:
+        begin = pd.Timestamp(DEFAULT_START)
     return day.strftime("%Y-%m-%d"), begin.strftime("%Y-%m-%d")
 
 
@@ -92,10 +94,8 @@ def simulate_cohort(
     ``govlearn.courses.build_course``. Submissions go to each root's
     ``submitted/``; the timetable's due dates are written into each root's
     gradebook. ``roster`` reuses an existing roster CSV instead of simulating
-    one. ``as_of`` may be ``"today"`` (UTC); ``start`` (the programme start)
-    defaults to seven weeks before ``as_of``, the middle of the programme,
-    so sandbox calls made while simulating fall on the report's date. The
-    same arguments give the same files.
+    one. ``as_of`` may be ``"today"``; see :func:`resolve_dates` for the
+    default ``start``. The same arguments give the same files.
     """
     as_of, start = resolve_dates(as_of, start)
     from ..courses import build_course, list_courses, load_course

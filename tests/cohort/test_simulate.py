@@ -122,5 +122,7 @@ def test_dates_default_to_the_middle_of_the_programme() -> None:
 
     assert resolve_dates("2026-03-02", None) == ("2026-03-02", "2026-01-12")
     assert resolve_dates("2026-03-02", "2026-01-05") == ("2026-03-02", "2026-01-05")
-    today, _start = resolve_dates("today", None)
+    assert resolve_dates("2026-05-02", None) == ("2026-05-02", "2026-01-12")
+    today, start = resolve_dates("today", None)
     assert today == pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d")
+    assert pd.Timestamp(today) - pd.Timestamp(start) == pd.Timedelta(days=49)
