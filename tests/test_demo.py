@@ -64,3 +64,26 @@ def test_identity_flow_end_to_end(tmp_path: Path) -> None:
     assert timings["ok"] is True
     assert list(timings["phases"]) == ["sandbox", "identity"]
     assert all(phase["seconds"] > 0 for phase in timings["phases"].values())
+
+
+def test_mid_programme_falls_between_the_first_and_last_due_dates() -> None:
+    from govlearn.cohort import DEFAULT_START, programme_schedule
+    from govlearn.courses import list_courses, load_course
+    from govlearn.demo import mid_programme
+
+    modules = {c: [m.id for m in load_course(c).modules] for c in list_courses()}
+    due = programme_schedule(modules, DEFAULT_START)["duedate"].dt.date
+    middle = mid_programme()
+    assert due.min() < middle < due.max()
+    assert (due <= middle).any() and (due > middle).any()
+
+
+def test_a_phase_without_its_inputs_fails_clearly_and_is_timed(tmp_path: Path) -> None:
+    report = run_demo(tmp_path, phases=["report"], echo=lambda _line: None)
+    assert not report.ok
+    [result] = report.results
+    assert result.name == "report" and not result.ok
+    assert "Run the cohort phase first" in (result.error or "")
+    timings = json.loads((tmp_path / "timings.json").read_text())
+    assert timings["phases"]["report"]["ok"] is False
+    assert timings["ok"] is False
