@@ -221,6 +221,7 @@ class Mediator:
         path: str,
         *,
         attempted: str,
+        subject: str,
         client: str | None = None,
         ok: tuple[int, ...] = (),
         **kwargs: Any,
@@ -232,7 +233,7 @@ class Mediator:
             method,
             path,
             attempted=attempted,
-            error_parser=lambda r, a: self._error(r, a, path, caller),
+            error_parser=lambda r, a: self._error(r, a, subject, caller),
             ok=ok,
             headers=headers,
             **kwargs,
@@ -338,6 +339,7 @@ class Mediator:
                 "GET",
                 f"/r1/{sub.path}/listMethods",
                 attempted=f"list the methods of {sub}",
+                subject=f"{sub}/listMethods",
             ).json()["service"]
         )
 
@@ -352,6 +354,7 @@ class Mediator:
                 "GET",
                 f"/r1/{sub.path}/allowedMethods",
                 attempted=f"list the methods of {sub} that {caller} may call",
+                subject=f"{sub}/allowedMethods",
                 client=caller,
             ).json()["service"]
         )
@@ -365,6 +368,7 @@ class Mediator:
             "GET",
             f"/r1/{sub.path}/getOpenAPI",
             attempted=f"fetch the OpenAPI description of {sub}/{service_code}",
+            subject=f"{sub}/{service_code}",
             params={"serviceCode": service_code},
         ).json()
         return data

@@ -118,7 +118,9 @@ def _keys_work_before_use(monkeypatch: pytest.MonkeyPatch) -> None:
         key = original(self, learner_id)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            answer = httpx.get(f"{self.url}/workspace", headers={"X-GovLearn-Key": key})
+            answer = httpx.get(
+                f"{self.url}/workspace", headers={"X-GovLearn-Key": key}, timeout=60
+            )
             if answer.status_code != 401:
                 break
             time.sleep(0.02)
