@@ -152,6 +152,14 @@ def _hint(kind: str, service: str, client: str, message: str) -> str:
             f"client that holds one (a fresh workspace grants {DEFAULT_CLIENT} "
             "every provider service)."
         )
+    if kind.endswith("UnknownService") and service.endswith(
+        ("/listMethods", "/allowedMethods")
+    ):
+        return (
+            "List the members and subsystems of the instance with "
+            "client.mediator.list_clients() and check the spelling: ids are "
+            "case-sensitive."
+        )
     if kind.endswith("UnknownService"):
         subsystem = service.rsplit("/", 1)[0]
         return (
@@ -207,9 +215,12 @@ class Mediator:
         if "X-Road-Error" not in response.headers:
             return None
         cls = _ERROR_TYPES.get(kind, MediatorError)
+        said = message.rstrip()
+        if said and said[-1] not in ".!?":
+            said += "."
         return cls(
             f"Attempted to {attempted}, but the Information Mediator refused "
-            f"({kind}): {message} {_hint(kind, service, client, message)}",
+            f"({kind}): {said} {_hint(kind, service, client, message)}",
             code=kind,
             request=response.request,
             response=response,
