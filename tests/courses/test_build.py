@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -59,18 +60,25 @@ def _notebooks(root: Path, step: str, course_id: str) -> list[str]:
 def test_nbgrader_validate_and_invert(
     course_id: str, built_courses, hosted_sandbox, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
+    """Sources pass every test; releases fail every test (two processes at once)."""
     root = built_courses(course_id)
-    env = learner_env(hosted_sandbox, tmp_path)
     nbgrader = [sys.executable, "-m", "nbgrader", "validate"]
     sources = _notebooks(root, "source", course_id)
-    result = run_tool(nbgrader + sources, root, env)
-    passed = len(
-        re.findall(r"Success! Your notebook passes all the tests", result.stdout)
-    )
-    assert passed == len(sources), result.stdout + result.stderr
     releases = _notebooks(root, "release", course_id)
-    result = run_tool(nbgrader + ["--invert"] + releases, root, env)
-    failed_all = len(
-        re.findall(r"Success! The notebook does not pass any tests", result.stdout)
+    jobs = [
+        (nbgrader + sources, learner_env(hosted_sandbox, tmp_path / "source")),
+        (
+            nbgrader + ["--invert"] + releases,
+            learner_env(hosted_sandbox, tmp_path / "release"),
+        ),
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        validated, inverted = pool.map(lambda job: run_tool(job[0], root, job[1]), jobs)
+    passed = re.findall(
+        r"Success! Your notebook passes all the tests", validated.stdout
     )
-    assert failed_all == len(releases), result.stdout + result.stderr
+    assert len(passed) == len(sources), validated.stdout + validated.stderr
+    failed_all = re.findall(
+        r"Success! The notebook does not pass any tests", inverted.stdout
+    )
+    assert len(failed_all) == len(releases), inverted.stdout + inverted.stderr
