@@ -2,7 +2,9 @@
 
 ``CurrentLearner`` authenticates the learner key, applies the rate limit and
 seeds the workspace on first use; ``DbSession`` gives a session that commits
-when the handler returns; ``AdminAccess`` guards instructor routes.
+when the handler returns, before the response is sent (``scope="function"``),
+so a client that reads right after a write sees it; ``AdminAccess`` guards
+instructor routes.
 """
 
 from __future__ import annotations
