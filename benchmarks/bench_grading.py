@@ -274,7 +274,15 @@ def main() -> None:
     mine, baseline = _grades(ours), _grades(theirs)
     compared = [k for k in baseline if baseline[k] is not None]
     mismatches = [k for k in compared if mine.get(k) != baseline[k]]
-    ungraded = sorted({k[0] for k in baseline if baseline[k] is None})
+    # nbgrader gives up on a submission by leaving no autograded notebook;
+    # a None score alone is a manually graded cell, not a failure.
+    ungraded = sorted(
+        learner
+        for learner, kind in batch.items()
+        if not any(
+            (theirs / "autograded" / learner / kind.split(":")[0]).glob("*.ipynb")
+        )
+    )
     report = json.loads((work / "govlearn-report.json").read_text())
     problems = sum(1 for o in report["outcomes"] if o["problems"])
 

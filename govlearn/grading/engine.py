@@ -361,13 +361,12 @@ class _Run:
 
     def _settings_for(self, assignment: str) -> ExecutionSettings:
         if assignment not in self.settings:
+            # One preload set for the whole course: one kernel template per worker.
             source = Path(
-                self.coursedir.format_path(
-                    self.coursedir.source_directory, ".", assignment
-                )
+                self.coursedir.format_path(self.coursedir.source_directory, ".", ".")
             )
             modules: set[str] = set()
-            for path in source.glob("*.ipynb"):
+            for path in source.glob("*/*.ipynb"):
                 for cell in nbformat.read(path, as_version=4).cells:
                     if cell.cell_type == "code":
                         modules.update(_IMPORT.findall(cell.source))

@@ -203,3 +203,20 @@ def test_gradebook_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
     grades = _grades(url, root.name)
     assert grades[("a", "02-tiny", "test_double")][0] == 1.0
     assert grades[("b", "02-tiny", "test_double")][0] == 0.0
+
+
+def test_a_failed_recording_leaves_nothing_half_written(course_root: Path) -> None:
+    from nbgrader.api import MissingEntry
+
+    from govlearn.grading.store import transaction
+
+    url = f"sqlite:///{course_root / 'gradebook.db'}"
+    with Gradebook(url, course_root.name) as gradebook:
+        with pytest.raises(RuntimeError, match="worker lost"):
+            with transaction(gradebook):
+                gradebook.update_or_create_student("half")
+                gradebook.update_or_create_submission("02-tiny", "half")
+                raise RuntimeError("worker lost")
+    with Gradebook(url, course_root.name) as gradebook:
+        with pytest.raises(MissingEntry):
+            gradebook.find_student("half")
