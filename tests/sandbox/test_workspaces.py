@@ -172,3 +172,24 @@ def test_unknown_route_is_a_404_not_a_500(sqlite_sandbox) -> None:
 def test_reset_of_unknown_learner_is_404(sqlite_sandbox) -> None:
     response = sqlite_sandbox.admin().post("/admin/learners/ghost/reset")
     assert response.status_code == 404
+
+
+def test_a_mediated_call_counts_once_against_the_rate_limit(tmp_path) -> None:
+    from tests.conftest import start_sandbox
+
+    running = start_sandbox(
+        f"sqlite:///{tmp_path / 's.db'}", rate_limit=0.01, rate_burst=6
+    )
+    try:
+        client = running.learner("relay")
+        statuses = [
+            client.http.get(
+                "/r1/SANDBOX/GOV/PROVIDER/DIGITAL-REGISTRIES/emulator/api/v1/data/bpkg/1.0",
+                headers={"X-Road-Client": "SANDBOX/ORG/CLIENT/TEST"},
+            ).status_code
+            for _ in range(7)
+        ]
+        # Six tokens: six mediated calls pass (the emulator hop is free), the 7th waits.
+        assert statuses == [200] * 6 + [429], statuses
+    finally:
+        running.close()

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Scope
 
+from ..deps import FORWARDED_STATE
 from ..errors import SandboxError, render_error
 from .xroad_errors import NETWORK_ERROR, XRoadError
 
@@ -170,7 +171,8 @@ async def call_in_app(
         "headers": transport + headers,
         "client": outer.get("client"),
         "server": outer.get("server"),
-        "state": {},
+        # Marks an in-process hop: the learner was already rate-limited once.
+        "state": {FORWARDED_STATE: True},
         "app": outer["app"],
     }
     handlers = outer.get("starlette.exception_handlers")
