@@ -123,7 +123,9 @@ def prepare_workspace(
     copies = []
     for course_id in courses or list_courses():
         course = load_course(course_id)
-        root = build_course(course_id, out=build_dir / course_id)
+        root = build_dir / course_id
+        if not _up_to_date(course, root):
+            root = build_course(course_id, out=root)
         target = folder / course_id
         for module in course.modules:
             _copy_missing(root / "release" / module.id, target / module.id)
@@ -150,6 +152,24 @@ def prepare_workspace(
     nbformat.write(home_page(workspace), str(workspace.home_page))
     _write_config(workspace)
     return workspace
+
+
+def _up_to_date(course: Any, root: Path) -> bool:
+    """Whether ``root`` holds a build of ``course`` newer than all its sources."""
+    releases = [
+        root / "release" / module.id / f"{module.id}.ipynb" for module in course.modules
+    ]
+    if not all(path.exists() for path in releases):
+        return False
+    from .courses.build import grading_config_path
+
+    sources = [path for path in Path(course.path).rglob("*") if path.is_file()]
+    sources.append(grading_config_path())
+    newest_source = max(
+        (path.stat().st_mtime for path in sources if path.exists()), default=0.0
+    )
+    oldest_release = min(path.stat().st_mtime for path in releases)
+    return oldest_release > newest_source
 
 
 def _copy_missing(source: Path, target: Path) -> None:
