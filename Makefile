@@ -1,4 +1,6 @@
 # GovLearn: the two commands of the README, and a few more.
+# Bytecode is compiled at install time: with PYTHONDONTWRITEBYTECODE set, every
+# kernel would otherwise recompile pandas, FastAPI and friends on each start.
 #   make demo   set up .venv on first use, then run the whole programme
 #   make test   set up .venv on first use, then lint, type-check and run every test
 
@@ -12,8 +14,9 @@ STAMP  := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip uv
-	$(VENV)/bin/uv pip install --python $(PY) --quiet -e '.[test]' \
+	$(VENV)/bin/uv pip install --python $(PY) --quiet --compile-bytecode -e '.[test]' \
 	  || $(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m compileall -q -j 0 govlearn >/dev/null
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
