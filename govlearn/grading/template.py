@@ -151,7 +151,10 @@ def _child(request: dict[str, Any]) -> None:
             limit = request["memory"] * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        sys.argv = [_LAUNCHER, *request["argv"]]
+        # Exit when the template does (it exits when its worker does): the
+        # kernel's parent poller watches the process it was forked from.
+        parent = f"--IPKernelApp.parent_handle={os.getppid()}"
+        sys.argv = [_LAUNCHER, *request["argv"], parent]
         sys.path[0] = ""
         from ipykernel import kernelapp
 
