@@ -30,6 +30,7 @@ def test_source_notebook_runs_clean(notebook: Path, tmp_path: Path) -> None:
         "--nbval-lax",
         "--nbval-current-env",
         "--nbval-cell-timeout=120",
+        "--nbval-kernel-startup-timeout=180",
         f"--nbval-sanitize-with={SANITIZE}",
         "-p",
         "no:cacheprovider",
