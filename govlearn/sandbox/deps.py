@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from .errors import SandboxError
 from .ratelimit import RateLimiter
@@ -69,34 +70,29 @@ def is_admin(request: Request) -> bool:
     )
 
 
-def current_learner(request: Request) -> LearnerContext:
-    state = get_state(request)
-    key = request.headers.get(LEARNER_HEADER, "").strip()
-    if not key:
-        raise SandboxError(
-            401,
-            "missing_learner_key",
-            f"This call needs a learner key in the {LEARNER_HEADER} header. "
-            "Use govlearn.connect(), or ask your instructor for a key.",
-        )
-    digest = hash_key(key)
-    found = state.keys.get(digest)
-    if found is None:
-        with state.database.session() as session:
-            learner = session.scalars(
-                select(Learner).where(Learner.key_hash == digest)
-            ).first()
-            if learner is None or learner.revoked_at is not None:
-                raise SandboxError(
-                    401,
-                    "unknown_learner_key",
-                    f"The learner key in {LEARNER_HEADER} is not valid in this "
-                    "sandbox (unknown or revoked). Check GOVLEARN_LEARNER_KEY, or "
-                    "ask your instructor for a new key.",
-                )
-            found = (learner.id, learner.name)
-        ensure_seeded(state.database, found[0])
-        state.keys.put(digest, *found)
+def _lookup_learner(state: SandboxState, digest: str) -> tuple[str, str]:
+    """Find the learner of a key hash in the database and seed their workspace."""
+    with state.database.session() as session:
+        learner = session.scalars(
+            select(Learner).where(Learner.key_hash == digest)
+        ).first()
+        if learner is None or learner.revoked_at is not None:
+            raise SandboxError(
+                401,
+                "unknown_learner_key",
+                f"The learner key in {LEARNER_HEADER} is not valid in this "
+                "sandbox (unknown or revoked). Check GOVLEARN_LEARNER_KEY, or "
+                "ask your instructor for a new key.",
+            )
+        found = (learner.id, learner.name)
+    ensure_seeded(state.database, found[0])
+    state.keys.put(digest, *found)
+    return found
+
+
+def _learner_context(
+    request: Request, state: SandboxState, digest: str, found: tuple[str, str]
+) -> LearnerContext:
     forwarded = bool(request.scope.get("state", {}).get(FORWARDED_STATE))
     wait = 0.0 if forwarded else state.limiter.acquire(digest)
     if wait:
@@ -108,6 +104,40 @@ def current_learner(request: Request) -> LearnerContext:
         )
     request.state.learner_id = found[0]
     return LearnerContext(id=found[0], name=found[1])
+
+
+def _key_digest(request: Request) -> str:
+    key = request.headers.get(LEARNER_HEADER, "").strip()
+    if not key:
+        raise SandboxError(
+            401,
+            "missing_learner_key",
+            f"This call needs a learner key in the {LEARNER_HEADER} header. "
+            "Use govlearn.connect(), or ask your instructor for a key.",
+        )
+    return hash_key(key)
+
+
+def current_learner(request: Request) -> LearnerContext:
+    """Authenticate the learner key and apply the rate limit (blocking)."""
+    state = get_state(request)
+    digest = _key_digest(request)
+    found = state.keys.get(digest) or _lookup_learner(state, digest)
+    return _learner_context(request, state, digest, found)
+
+
+async def learner_dependency(request: Request) -> LearnerContext:
+    """:func:`current_learner` for FastAPI, without a thread for known keys.
+
+    A key seen in the last few seconds is answered from the key cache on the
+    event loop; only a cache miss visits the database, in the thread pool.
+    """
+    state = get_state(request)
+    digest = _key_digest(request)
+    found = state.keys.get(digest)
+    if found is None:
+        found = await run_in_threadpool(_lookup_learner, state, digest)
+    return _learner_context(request, state, digest, found)
 
 
 def require_admin(request: Request) -> None:
@@ -125,7 +155,7 @@ def require_admin(request: Request) -> None:
         )
 
 
-CurrentLearner = Annotated[LearnerContext, Depends(current_learner)]
+CurrentLearner = Annotated[LearnerContext, Depends(learner_dependency)]
 # scope="function": the session commits when the handler returns, before the
 # response is sent, so a client's next call sees what this one stored, and a
 # failed commit becomes an error answer instead of a lost write.

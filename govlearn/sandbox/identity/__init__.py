@@ -9,6 +9,10 @@ from __future__ import annotations
 from . import envelope as _envelope  # noqa: F401  (error styles)
 from . import models as _models  # noqa: F401  (tables)
 from . import seed as _seed  # noqa: F401  (workspace seeder)
+from .read_cache import IdentityReadCache
 from .routes import TAG, router, startup
 
-__all__ = ["TAG", "router", "startup"]
+__all__ = ["MIDDLEWARE", "TAG", "router", "startup"]
+
+#: Served before the route table: discovery, JWKS and repeated userinfo calls.
+MIDDLEWARE = (IdentityReadCache,)
