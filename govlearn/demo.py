@@ -240,9 +240,22 @@ def _roots(run: DemoRun) -> dict[str, Path]:
 
 
 def _as_of(run: DemoRun) -> dt.date:
+    """The report's date: today (UTC) unless the run was given one."""
     if run.as_of is None:
-        run.as_of = mid_programme()
+        run.as_of = dt.datetime.now(dt.UTC).date()
     return run.as_of
+
+
+def _programme_start(as_of: dt.date) -> dt.date:
+    """The start that puts ``as_of`` in the middle of the programme.
+
+    The cohort's sandbox practice happens now, on the real clock, so with the
+    report dated today its activity falls inside the reported weeks.
+    """
+    from .cohort import DEFAULT_START
+
+    offset = mid_programme() - dt.date.fromisoformat(str(DEFAULT_START)[:10])
+    return as_of - offset
 
 
 def _cohort(run: DemoRun) -> dict[str, Any]:
@@ -254,7 +267,10 @@ def _cohort(run: DemoRun) -> dict[str, Any]:
     as_of = _as_of(run)
     folder = run.out / "cohort"
     simulated = simulate_cohort(
-        folder, as_of=as_of.isoformat(), course_roots=dict(_roots(run))
+        folder,
+        as_of=as_of.isoformat(),
+        start=_programme_start(as_of).isoformat(),
+        course_roots=dict(_roots(run)),
     )
     people = pd.read_csv(simulated.roster, dtype=str, keep_default_na=False)
     run.step(

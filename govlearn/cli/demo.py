@@ -80,7 +80,8 @@ def _summary(report: DemoReport) -> list[str]:
     "--as-of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="The programme date to simulate, YYYY-MM-DD.",
+    help="The report date, YYYY-MM-DD (default: today, in the middle of the "
+    "programme, so the cohort's sandbox practice falls inside it).",
 )
 def cli(out: Path | None, phases: tuple[str, ...], as_of: dt.datetime | None) -> None:
     """Run the whole programme on embedded defaults, printing every step."""
