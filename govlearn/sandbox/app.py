@@ -25,6 +25,7 @@ __all__ = ["BLOCKS", "create_app"]
 #: Building-block packages under ``govlearn.sandbox``, in the order of the docs.
 #: Each exposes ``router`` (an APIRouter) and ``TAG`` (its OpenAPI tag).
 BLOCKS = ("identity", "mediator", "registries", "payments", "consent", "workspaces")
+WORKSPACES = f"{__package__}.workspaces"
 
 DESCRIPTION = """\
 A mock of the [GovStack sandbox](https://govstack.gitbook.io/sandbox) for learning.
@@ -83,17 +84,20 @@ def create_app(settings: SandboxSettings | None = None) -> FastAPI:
     )
     app.state.sandbox = state
     install_error_handlers(app)
-    for block in blocks:
-        app.include_router(block.router)
 
     @app.get("/", include_in_schema=False)
-    def index() -> RedirectResponse:
+    async def index() -> RedirectResponse:
         return RedirectResponse("/docs")
 
     @app.get("/health", tags=["Workspaces"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         """Liveness check; needs no key."""
         return {"status": "UP"}
+
+    # Routes are matched in order, so the most called come first: the health
+    # check, then the workspace routes, then each building block's.
+    for block in sorted(blocks, key=lambda block: block.__name__ != WORKSPACES):
+        app.include_router(block.router)
 
     for block in blocks:
         for middleware in getattr(block, "MIDDLEWARE", ()):

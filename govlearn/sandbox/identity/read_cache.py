@@ -7,8 +7,11 @@ call userinfo again and again with the same token. Their answers do not change:
   key is one database row that never rotates), so their first 200 answer per
   issuer is kept and replayed;
 * a userinfo answer for one learner key and one access token is kept for
-  ``USERINFO_TTL`` seconds, the same grace the learner-key cache allows, so a
-  revoked key or a reset workspace stops answering within that time.
+  ``USERINFO_TTL`` seconds (never past the token's own expiry, which is
+  longer), and replayed only while the learner key is live in the sandbox's
+  key cache, so a revoked key stops answering within the key cache's few
+  seconds. After a workspace reset a cached answer may outlive its token row
+  by up to ``USERINFO_TTL``.
 
 Everything else, and every first call, goes through the application as usual:
 the database stays the source of truth, and replicas need not share this cache.
@@ -21,13 +24,15 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..workspaces.keys import hash_key
+
 __all__ = ["IdentityReadCache", "USERINFO_TTL"]
 
 DISCOVERY_PATHS = frozenset(
     {"/.well-known/openid-configuration", "/.well-known/jwks.json"}
 )
 USERINFO_PATH = "/oidc/userinfo"
-USERINFO_TTL = 2.0
+USERINFO_TTL = 30.0
 MAX_USERINFO_ENTRIES = 10_000
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
@@ -73,7 +78,11 @@ class IdentityReadCache:
             ukey = (learner, token)
             now = time.monotonic()
             entry = self._userinfo.get(ukey)
-            if entry is not None and entry[0] > now:
+            if (
+                entry is not None
+                and entry[0] > now
+                and self._key_is_live(scope, learner)
+            ):
                 await self._replay(entry[1], send)
                 return
             answer = await self._capture(scope, receive, send)
@@ -86,6 +95,16 @@ class IdentityReadCache:
                     self._userinfo[ukey] = (now + USERINFO_TTL, answer)
             return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    def _key_is_live(scope: Scope, learner: bytes) -> bool:
+        """Whether the sandbox's key cache vouches for this learner key now."""
+        state = getattr(scope.get("app"), "state", None)
+        sandbox = getattr(state, "sandbox", None)
+        if sandbox is None:
+            return False
+        digest = hash_key(learner.decode("latin-1").strip())
+        return sandbox.keys.get(digest) is not None
 
     async def _capture(
         self, scope: Scope, receive: Receive, send: Send

@@ -95,7 +95,7 @@ class WorkspaceOut(BaseModel):
 
 
 @router.get("/workspace", response_model=WorkspaceOut)
-def whoami(learner: CurrentLearner) -> WorkspaceOut:
+async def whoami(learner: CurrentLearner) -> WorkspaceOut:
     """Which learner the key belongs to."""
     return WorkspaceOut(learnerId=learner.id, name=learner.name)
 
