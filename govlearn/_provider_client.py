@@ -58,6 +58,8 @@ class ProviderHelper:
     BASE_PATH = ""
     #: Human name of the provider, for messages.
     PROVIDER = ""
+    #: The body field in which the provider explains an error.
+    DESCRIPTION_FIELD = ""
 
     def __init__(
         self,
@@ -73,6 +75,22 @@ class ProviderHelper:
     def __repr__(self) -> str:
         route = "directly" if self.direct else f"via the mediator as {self.SERVICE}"
         return f"<govlearn {type(self).__name__} helpers, calling {route}>"
+
+    def _described(self, response: httpx.Response) -> str:
+        """What the provider said: its ``DESCRIPTION_FIELD``, else the body."""
+        body = _body(response)
+        if body is None:
+            return response.text[:200]
+        if isinstance(body, dict) and self.DESCRIPTION_FIELD in body:
+            return str(body[self.DESCRIPTION_FIELD])
+        return str(body)[:200]
+
+    def _answered(self, response: httpx.Response, attempted: str) -> str:
+        """The first sentence of an error message: the attempt and the answer."""
+        return (
+            f"Attempted to {attempted}, but the {self.PROVIDER} answered "
+            f'{response.status_code} "{self._described(response)}".'
+        )
 
     def _explain(
         self, response: httpx.Response, attempted: str

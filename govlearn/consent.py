@@ -35,31 +35,19 @@ USCT_ENROLLMENT = "usct-enrollment"
 _RECORDS = "/v2/service/individual/record"
 
 
-def _description(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(body, dict) and "errorDescription" in body:
-        return str(body["errorDescription"])
-    return str(body)[:200]
-
-
 class Consent(ProviderHelper):
     """The Consent emulator: agreements, an individual's records, verification."""
 
     SERVICE = "SANDBOX/GOV/PROVIDER/CONSENT/api"
     BASE_PATH = "/emulators/consent"
+    DESCRIPTION_FIELD = "errorDescription"
     PROVIDER = "Consent emulator"
 
     def _explain(
         self, response: httpx.Response, attempted: str
     ) -> tuple[str, str] | None:
-        said = _description(response)
-        head = (
-            f"Attempted to {attempted}, but the {self.PROVIDER} answered "
-            f'{response.status_code} "{said}".'
-        )
+        said = self._described(response)
+        head = self._answered(response, attempted)
         if "exists" in said and said.startswith("Data agreement record"):
             return "consent_record_exists", (
                 f"{head} This individual has a record for the agreement "

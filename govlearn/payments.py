@@ -117,31 +117,19 @@ def _new_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def _description(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(body, dict) and "ResponseDescription" in body:
-        return str(body["ResponseDescription"])
-    return str(body)[:200]
-
-
 class Payments(ProviderHelper):
     """The Payments emulator: beneficiaries, prepayment validation, bulk payment."""
 
     SERVICE = "SANDBOX/GOV/PROVIDER/PAYMENT/emulator"
     BASE_PATH = "/emulators/payments"
+    DESCRIPTION_FIELD = "ResponseDescription"
     PROVIDER = "Payments emulator"
 
     def _explain(
         self, response: httpx.Response, attempted: str
     ) -> tuple[str, str] | None:
-        said = _description(response)
-        head = (
-            f"Attempted to {attempted}, but the {self.PROVIDER} answered "
-            f'{response.status_code} "{said}".'
-        )
+        said = self._described(response)
+        head = self._answered(response, attempted)
         if said == "Beneficiary exist!":
             return "beneficiary_exists", (
                 f"{head} At least one of these beneficiaries is registered "

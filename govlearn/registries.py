@@ -31,31 +31,19 @@ PERSONS = "prsn"
 PACKAGES = "bpkg"
 
 
-def _detail(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    if isinstance(body, dict) and "detail" in body:
-        return str(body["detail"])
-    return str(body)[:200]
-
-
 class Registries(ProviderHelper):
     """The Digital Registries data API: list, read, exists, create, update, delete."""
 
     SERVICE = "SANDBOX/GOV/PROVIDER/DIGITAL-REGISTRIES/emulator"
     BASE_PATH = "/emulators/registries"
+    DESCRIPTION_FIELD = "detail"
     PROVIDER = "Digital Registries emulator"
 
     def _explain(
         self, response: httpx.Response, attempted: str
     ) -> tuple[str, str] | None:
-        detail = _detail(response)
-        said = (
-            f"Attempted to {attempted}, but the {self.PROVIDER} answered "
-            f'{response.status_code} "{detail}".'
-        )
+        detail = self._described(response)
+        said = self._answered(response, attempted)
         if response.status_code == 404 and detail == "no record found":
             return "not_found", (
                 f"{said} No record matches. Use exists() to check first, or "
