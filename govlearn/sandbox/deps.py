@@ -9,6 +9,8 @@ instructor routes.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -43,6 +45,8 @@ ADMIN_HEADER = "X-GovLearn-Admin-Key"
 #: one mediated call counts once against the learner's rate limit.
 FORWARDED_STATE = "govlearn_forwarded"
 
+log = logging.getLogger("govlearn")
+
 
 @dataclass(frozen=True)
 class LearnerContext:
@@ -70,6 +74,24 @@ def is_admin(request: Request) -> bool:
     )
 
 
+def _invalid_key() -> SandboxError:
+    return SandboxError(
+        401,
+        "unknown_learner_key",
+        f"The learner key in {LEARNER_HEADER} is not valid in this "
+        "sandbox (unknown or revoked). Check GOVLEARN_LEARNER_KEY, or "
+        "ask your instructor for a new key.",
+    )
+
+
+def _seed_once(state: SandboxState, learner_id: str, generation: int) -> None:
+    """Seed a workspace unless this process already did for its generation."""
+    if (learner_id, generation) in state.seeded:
+        return
+    ensure_seeded(state.database, learner_id)
+    state.seeded.add(learner_id, generation)
+
+
 def _lookup_learner(state: SandboxState, digest: str) -> tuple[str, str]:
     """Find the learner of a key hash in the database and seed their workspace."""
     with state.database.session() as session:
@@ -77,17 +99,63 @@ def _lookup_learner(state: SandboxState, digest: str) -> tuple[str, str]:
             select(Learner).where(Learner.key_hash == digest)
         ).first()
         if learner is None or learner.revoked_at is not None:
-            raise SandboxError(
-                401,
-                "unknown_learner_key",
-                f"The learner key in {LEARNER_HEADER} is not valid in this "
-                "sandbox (unknown or revoked). Check GOVLEARN_LEARNER_KEY, or "
-                "ask your instructor for a new key.",
-            )
-        found = (learner.id, learner.name)
-    ensure_seeded(state.database, found[0])
-    state.keys.put(digest, *found)
-    return found
+            raise _invalid_key()
+        found = (learner.id, learner.name, learner.generation)
+    _seed_once(state, found[0], found[2])
+    state.keys.put(digest, found[0], found[1])
+    return found[0], found[1]
+
+
+def refresh_keys(state: SandboxState, digests: list[str]) -> None:
+    """Check cached learner keys against the database again, in one query.
+
+    Revoked or deleted keys leave the cache; a workspace reset on another
+    replica (a new generation) is seeded again here.
+    """
+    if not digests:
+        return
+    with state.database.session() as session:
+        rows = session.execute(
+            select(
+                Learner.key_hash, Learner.id, Learner.name, Learner.generation
+            ).where(Learner.key_hash.in_(digests), Learner.revoked_at.is_(None))
+        ).all()
+    live = {row.key_hash: row for row in rows}
+    for digest in digests:
+        row = live.get(digest)
+        if row is None:
+            state.keys.drop(digest)
+            continue
+        _seed_once(state, row.id, row.generation)
+        state.keys.put(digest, row.id, row.name)
+
+
+def _refresh_now(state: SandboxState) -> None:
+    """Re-check every stale key, unless another re-check is under way."""
+    if state.refreshing.is_set():
+        return
+    state.refreshing.set()
+    try:
+        while digests := state.keys.claim_stale():
+            try:
+                refresh_keys(state, digests)
+            except Exception:  # the database is away: let the entries expire
+                log.warning("could not re-check %d learner keys", len(digests))
+                for digest in digests:
+                    state.keys.drop(digest)
+    finally:
+        state.refreshing.clear()
+
+
+def _refresh_in_background(state: SandboxState) -> None:
+    """Start :func:`_refresh_now` in the thread pool from the event loop."""
+    if state.refreshing.is_set():
+        return
+    task = asyncio.get_running_loop().create_task(
+        run_in_threadpool(_refresh_now, state)
+    )
+    state.tasks.add(task)
+    task.add_done_callback(state.tasks.discard)
 
 
 def _learner_context(
@@ -122,7 +190,13 @@ def current_learner(request: Request) -> LearnerContext:
     """Authenticate the learner key and apply the rate limit (blocking)."""
     state = get_state(request)
     digest = _key_digest(request)
-    found = state.keys.get(digest) or _lookup_learner(state, digest)
+    cached = state.keys.lookup(digest)
+    if cached is None:
+        found = _lookup_learner(state, digest)
+    else:
+        found = (cached.learner_id, cached.name)
+        if cached.stale:
+            _refresh_now(state)
     return _learner_context(request, state, digest, found)
 
 
@@ -131,12 +205,17 @@ async def learner_dependency(request: Request) -> LearnerContext:
 
     A key seen in the last few seconds is answered from the key cache on the
     event loop; only a cache miss visits the database, in the thread pool.
+    Entries past half their life are re-checked together in the background.
     """
     state = get_state(request)
     digest = _key_digest(request)
-    found = state.keys.get(digest)
-    if found is None:
+    cached = state.keys.lookup(digest)
+    if cached is None:
         found = await run_in_threadpool(_lookup_learner, state, digest)
+    else:
+        found = (cached.learner_id, cached.name)
+        if cached.stale:
+            _refresh_in_background(state)
     return _learner_context(request, state, digest, found)
 
 

@@ -2,42 +2,105 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .db import Database
 from .ratelimit import RateLimiter
 from .settings import SandboxSettings
 
-__all__ = ["KeyCache", "SandboxState"]
+__all__ = ["CachedKey", "KeyCache", "SandboxState", "SeededWorkspaces"]
+
+
+class CachedKey(NamedTuple):
+    """A learner key the database confirmed recently."""
+
+    learner_id: str
+    name: str
+    #: True once the entry is old enough to be checked again in the background.
+    stale: bool
 
 
 class KeyCache:
-    """Remembers key-hash → learner id for ``ttl`` seconds.
+    """Remembers key-hash → learner for ``ttl`` seconds.
 
     The database stays the source of truth: a revoked key stops working on
-    every replica within ``ttl`` seconds.
+    every replica within ``ttl`` seconds. Entries older than ``refresh_after``
+    are still served but reported stale, so the caller can check them again
+    off the request path (:meth:`claim_stale` hands them out once each) and a
+    busy sandbox does not send its learners' keys back to the database all at
+    the same moment.
     """
 
-    def __init__(self, ttl: float = 2.0) -> None:
+    def __init__(self, ttl: float = 2.0, refresh_after: float | None = None) -> None:
         self.ttl = ttl
+        self.refresh_after = ttl / 2 if refresh_after is None else refresh_after
         self._entries: dict[str, tuple[str, str, float]] = {}
+        self._stale: set[str] = set()
         self._lock = threading.Lock()
 
-    def get(self, key_hash: str) -> tuple[str, str] | None:
+    def lookup(self, key_hash: str) -> CachedKey | None:
+        """The cached learner of ``key_hash``, or None when unknown or expired."""
         entry = self._entries.get(key_hash)
-        if entry is None or entry[2] < time.monotonic():
+        if entry is None:
             return None
-        return entry[0], entry[1]
+        age = time.monotonic() - entry[2]
+        if age >= self.ttl:
+            return None
+        stale = age >= self.refresh_after
+        if stale:
+            with self._lock:
+                self._stale.add(key_hash)
+        return CachedKey(entry[0], entry[1], stale)
+
+    def get(self, key_hash: str) -> tuple[str, str] | None:
+        """``(learner id, name)`` of a live entry, or None."""
+        found = self.lookup(key_hash)
+        return None if found is None else (found.learner_id, found.name)
+
+    def claim_stale(self) -> list[str]:
+        """Key hashes reported stale since the last claim, each handed out once."""
+        with self._lock:
+            claimed = sorted(self._stale)
+            self._stale.clear()
+        return claimed
 
     def put(self, key_hash: str, learner_id: str, name: str) -> None:
         with self._lock:
-            self._entries[key_hash] = (learner_id, name, time.monotonic() + self.ttl)
+            self._entries[key_hash] = (learner_id, name, time.monotonic())
+            self._stale.discard(key_hash)
+
+    def drop(self, key_hash: str) -> None:
+        with self._lock:
+            self._entries.pop(key_hash, None)
+            self._stale.discard(key_hash)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._stale.clear()
+
+
+class SeededWorkspaces:
+    """The ``(workspace, generation)`` pairs this process has seeded or seen seeded.
+
+    Resetting a workspace raises its learner's generation, so a reset on any
+    replica makes the next key check here seed the workspace again.
+    """
+
+    def __init__(self) -> None:
+        self._done: set[tuple[str, int]] = set()
+        self._lock = threading.Lock()
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._done
+
+    def add(self, workspace_id: str, generation: int) -> None:
+        with self._lock:
+            self._done.add((workspace_id, generation))
 
 
 @dataclass
@@ -48,3 +111,8 @@ class SandboxState:
     database: Database
     limiter: RateLimiter
     keys: KeyCache = field(default_factory=KeyCache)
+    seeded: SeededWorkspaces = field(default_factory=SeededWorkspaces)
+    #: Set while a background re-check of stale learner keys runs.
+    refreshing: threading.Event = field(default_factory=threading.Event)
+    #: Background tasks of this process, kept referenced until they finish.
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)

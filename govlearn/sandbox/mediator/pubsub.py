@@ -17,7 +17,6 @@ import json
 import uuid
 from typing import Any
 
-import jsonschema
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -211,6 +210,8 @@ class _Context:
                     'Send {"eventType": "<name>", "schema": {<JSON Schema>}}.',
                 )
             name = _event_type_name(name)
+            import jsonschema  # only publishers pay for it, not every start-up
+
             try:
                 jsonschema.validators.validator_for(schema).check_schema(schema)
             except jsonschema.SchemaError as exc:
@@ -364,6 +365,8 @@ class _Context:
                 "invalid_body",
                 f'Send {{"eventType": "{name}", "event": {{...}}}} to this path.',
             )
+        import jsonschema
+
         try:
             jsonschema.validate(data["event"], json.loads(kind.schema))
         except jsonschema.ValidationError as exc:

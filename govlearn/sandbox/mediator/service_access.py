@@ -23,9 +23,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from ..db import utcnow
-from ..deps import LEARNER_HEADER, LearnerContext, current_learner, get_state
+from ..deps import LearnerContext, get_state, learner_dependency
 from ..errors import SandboxError
-from ..workspaces.keys import hash_key
 from . import metaservices, pubsub
 from .directory import find_provider, resolve_route
 from .forwarding import (
@@ -59,11 +58,7 @@ _NO_BODY = {204, 304}
 
 async def authenticate(request: Request) -> LearnerContext:
     """The learner of the request, off the event loop only when the key is new."""
-    state = get_state(request)
-    key = request.headers.get(LEARNER_HEADER, "").strip()
-    if key and state.keys.get(hash_key(key)) is not None:
-        return current_learner(request)
-    return await run_in_threadpool(current_learner, request)
+    return await learner_dependency(request)
 
 
 def client_from(request: Request) -> tuple[ClientId, str]:
