@@ -49,7 +49,8 @@ from .worker import ExecutionSettings, SubmissionJob, SubmissionResult, run_subm
 
 __all__ = ["GradeReport", "SubmissionOutcome", "autograde"]
 
-_IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_][\w]*)", re.MULTILINE)
+#: The modules a course's notebooks import (dotted: ``govlearn.notebook``).
+_IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*)", re.M)
 
 
 @dataclass
@@ -371,7 +372,11 @@ class _Run:
                     if cell.cell_type == "code":
                         modules.update(_IMPORT.findall(cell.source))
             preload = tuple(
-                sorted(m for m in modules if importlib.util.find_spec(m) is not None)
+                sorted(
+                    m
+                    for m in modules
+                    if importlib.util.find_spec(m.partition(".")[0]) is not None
+                )
             )
             specs = self.specs[assignment]
             kernel = (

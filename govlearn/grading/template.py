@@ -16,17 +16,29 @@ request per line on stdin and answers with the child's pid on stdout.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
+from queue import Empty
 from typing import Any
 
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async, run_sync
+from traitlets import DottedObjectName, Type
 
-__all__ = ["KernelTemplate", "TemplateKernelManager"]
+__all__ = [
+    "KernelTemplate",
+    "QuickReadyAsyncClient",
+    "QuickReadyBlockingClient",
+    "TemplateKernelManager",
+]
 
 _LAUNCHER = "ipykernel_launcher"
 
@@ -104,9 +116,73 @@ class KernelTemplate:
         self._process.wait(timeout=10)
 
 
-class TemplateKernelManager(AsyncKernelManager):
-    """A kernel manager whose IPython kernels are forked from a template."""
+async def _wait_until_ready(client: Any, timeout: float | None = None) -> None:
+    """Return once the kernel answers on its shell channel and IOPub is connected.
 
+    ``jupyter_client``'s own check ends by waiting 0.2 s for IOPub to fall
+    silent, and grading pays that twice per notebook (once here, once in
+    nbclient). Here IOPub counts as connected, and drained, as soon as it
+    carries the ``idle`` status of this very ``kernel_info`` request.
+    """
+    deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+    while True:
+        request = client.kernel_info()
+        try:
+            reply = await ensure_async(client.shell_channel.get_msg(timeout=1))
+        except Empty:
+            reply = None
+        if (
+            reply is not None
+            and reply["msg_type"] == "kernel_info_reply"
+            and await _iopub_done(client, request, 0.1)
+        ):
+            client._handle_kernel_info_reply(reply)
+            return
+        if not await ensure_async(client.is_alive()):
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+
+async def _iopub_done(client: Any, request: str, wait: float) -> bool:
+    """Read IOPub until the ``idle`` status of ``request``, for at most ``wait`` s."""
+    deadline = time.monotonic() + wait
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            message = await ensure_async(client.iopub_channel.get_msg(timeout=left))
+        except Empty:
+            return False
+        if (
+            message["msg_type"] == "status"
+            and message["parent_header"].get("msg_id") == request
+            and message["content"].get("execution_state") == "idle"
+        ):
+            return True
+    return False
+
+
+class QuickReadyAsyncClient(AsyncKernelClient):
+    """The asynchronous kernel client, with :func:`_wait_until_ready`."""
+
+    wait_for_ready = _wait_until_ready
+
+
+class QuickReadyBlockingClient(BlockingKernelClient):
+    """The blocking kernel client, with :func:`_wait_until_ready`."""
+
+    wait_for_ready = run_sync(_wait_until_ready)
+
+
+class TemplateKernelManager(AsyncKernelManager):
+    """A kernel manager whose IPython kernels are forked from a template.
+
+    Its clients skip ``jupyter_client``'s fixed waits when checking that a
+    kernel is ready (see :func:`_wait_until_ready`).
+    """
+
+    client_class = DottedObjectName("govlearn.grading.template.QuickReadyAsyncClient")
+    client_factory = Type(klass=QuickReadyAsyncClient)
+    blocking_class = Type(klass=QuickReadyBlockingClient)
     template: KernelTemplate | None = None
     memory_limit_mb: int = 0
     log_path: str = os.devnull
@@ -163,6 +239,53 @@ def _child(request: dict[str, Any]) -> None:
         os._exit(0)
 
 
+def _failing_check() -> None:
+    assert 1 + 1 == 3, "a deliberately failing check"
+
+
+def _warm_up(preload: list[str]) -> None:
+    """Pay, once, for what libraries only do the first time they are used.
+
+    A failing test cell makes IPython format its first traceback, which
+    imports and primes its source highlighting (about 0.1 s); the first
+    plotly figure of a process loads its property validators (about 0.25 s)
+    and the first use of a theme builds it from JSON (about 0.2 s); the first
+    ``govlearn.connect()`` imports the helpers and reads the CA bundle. Done
+    here, before the fork, every kernel starts with all of them ready.
+    """
+    from IPython.core.ultratb import AutoFormattedTB
+
+    try:
+        _failing_check()
+    except AssertionError:
+        formatter = AutoFormattedTB(mode="Context", theme_name="linux")
+        formatter.structured_traceback(*sys.exc_info())
+    if "govlearn" in sys.modules:
+        from govlearn._client import preload as preload_client
+
+        preload_client()
+    # govlearn's notebook helpers import plotly only when they first draw
+    draws = {name.partition(".")[0] for name in preload} & {"plotly", "govlearn"}
+    if not draws or importlib.util.find_spec("plotly") is None:
+        return
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    figure = go.Figure(
+        [
+            go.Bar(x=["a"], y=[1], name="bar"),
+            go.Scatter(x=[1], y=[1], mode="lines+markers+text", text=["a"]),
+            go.Funnel(x=[1], y=["a"]),
+        ],
+        layout=go.Layout(title="warm-up", xaxis_title="x", yaxis_title="y"),
+    )
+    figure.update_layout(showlegend=False, margin=dict(l=10, r=10))
+    figure.add_annotation(text="a", x=1, y=1)
+    pio.to_json(figure)
+    for name in ("plotly", "plotly_white"):  # loaded from JSON on first use
+        pio.templates[name]
+
+
 def main(preload: list[str]) -> None:
     """The template process: import once, then fork a kernel per request."""
     importlib.import_module("ipykernel.kernelapp")
@@ -171,6 +294,10 @@ def main(preload: list[str]) -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the notebook will meet the same error
             pass
+    try:
+        _warm_up(preload)
+    except Exception:  # noqa: BLE001 - only a missed saving
+        pass
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped for us
     for line in sys.stdin:
         request = json.loads(line)
