@@ -15,5 +15,6 @@ app = create_app(
     SandboxSettings.from_env(
         public_url=os.environ.get("GOVLEARN_PUBLIC_URL", ""),
         rate_limit=float(os.environ.get("GOVLEARN_RATE_LIMIT", "100")),
-    )
+    ),
+    settle_heap=True,
 )

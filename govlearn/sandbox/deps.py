@@ -37,6 +37,7 @@ __all__ = [
     "LearnerContext",
     "get_state",
     "is_admin",
+    "key_is_live",
 ]
 
 LEARNER_HEADER = "X-GovLearn-Key"
@@ -130,11 +131,8 @@ def refresh_keys(state: SandboxState, digests: list[str]) -> None:
         state.keys.put(digest, row.id, row.name)
 
 
-def _refresh_now(state: SandboxState) -> None:
-    """Re-check every stale key, unless another re-check is under way."""
-    if state.refreshing.is_set():
-        return
-    state.refreshing.set()
+def _refresh_claimed(state: SandboxState) -> None:
+    """Re-check every stale key; the caller holds ``state.refreshing``."""
     try:
         while digests := state.keys.claim_stale():
             try:
@@ -144,18 +142,43 @@ def _refresh_now(state: SandboxState) -> None:
                 for digest in digests:
                     state.keys.drop(digest)
     finally:
-        state.refreshing.clear()
+        state.refreshing.release()
+
+
+def _refresh_now(state: SandboxState) -> None:
+    """Re-check stale keys here, unless another re-check is under way."""
+    if state.refreshing.acquire(blocking=False):
+        _refresh_claimed(state)
 
 
 def _refresh_in_background(state: SandboxState) -> None:
-    """Start :func:`_refresh_now` in the thread pool from the event loop."""
-    if state.refreshing.is_set():
+    """Start one re-check of stale keys in the thread pool, from the event loop.
+
+    The flag is taken here, on the loop, so a burst of requests that all see
+    stale keys starts one re-check, not one thread each.
+    """
+    if not state.refreshing.acquire(blocking=False):
         return
     task = asyncio.get_running_loop().create_task(
-        run_in_threadpool(_refresh_now, state)
+        run_in_threadpool(_refresh_claimed, state)
     )
     state.tasks.add(task)
     task.add_done_callback(state.tasks.discard)
+
+
+def key_is_live(state: SandboxState, digest: str) -> bool:
+    """Whether the key cache vouches for a key hash now (on the event loop).
+
+    For callers that answer from memory without running the dependency: a
+    stale entry still counts, and starts its background re-check as the
+    dependency would, so a key in steady use never falls out of the cache.
+    """
+    cached = state.keys.lookup(digest)
+    if cached is None:
+        return False
+    if cached.stale:
+        _refresh_in_background(state)
+    return True
 
 
 def _learner_context(

@@ -112,7 +112,7 @@ class SandboxState:
     limiter: RateLimiter
     keys: KeyCache = field(default_factory=KeyCache)
     seeded: SeededWorkspaces = field(default_factory=SeededWorkspaces)
-    #: Set while a background re-check of stale learner keys runs.
-    refreshing: threading.Event = field(default_factory=threading.Event)
+    #: Held while a re-check of stale learner keys runs (one at a time).
+    refreshing: threading.Lock = field(default_factory=threading.Lock)
     #: Background tasks of this process, kept referenced until they finish.
     tasks: set[asyncio.Task[None]] = field(default_factory=set)

@@ -39,7 +39,8 @@ def test_entries_turn_stale_then_expire() -> None:
 def served(database_url: str) -> Iterator[tuple[str, SandboxState]]:
     app = create_app(SandboxSettings(database_url=database_url, admin_key=ADMIN))
     state: SandboxState = app.state.sandbox
-    state.keys = KeyCache(ttl=1.5, refresh_after=0.05)
+    # a long life and an early re-check: what changes here, the re-check found
+    state.keys = KeyCache(ttl=30, refresh_after=0.05)
     server = serve_in_background(app)
     try:
         yield server.url, state
@@ -145,3 +146,36 @@ def _seed_rows(state: SandboxState, workspace_id: str) -> list[str]:
                 )
             )
         )
+
+
+def test_replayed_userinfo_stops_once_the_key_is_revoked_elsewhere(served) -> None:
+    import govlearn
+
+    url, state = served
+    key = _new_key(url, "relying-party")
+    client = govlearn.Client(url, key)
+    try:
+        portal = client.identity.register_client("Cache portal")
+        tokens = client.identity.login(portal, "9038952310", otp="111111")
+        assert client.identity.userinfo(tokens)
+        assert client.identity.userinfo(tokens), "the second answer is replayed"
+        with state.database.session() as session:
+            session.execute(
+                update(Learner)
+                .where(Learner.id == "relying-party")
+                .values(revoked_at=Learner.created_at)
+            )
+        time.sleep(0.1)
+        # Replaying from memory still starts the key's re-check, which finds
+        # the revocation long before the cached answer's own 30 s run out.
+        deadline = time.monotonic() + 3
+        refused = False
+        while time.monotonic() < deadline and not refused:
+            try:
+                client.identity.userinfo(tokens)
+            except govlearn.AuthenticationError:
+                refused = True
+            time.sleep(0.05)
+        assert refused
+    finally:
+        client.close()

@@ -24,6 +24,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..deps import key_is_live
 from ..workspaces.keys import hash_key
 
 __all__ = ["IdentityReadCache", "USERINFO_TTL"]
@@ -104,7 +105,7 @@ class IdentityReadCache:
         if sandbox is None:
             return False
         digest = hash_key(learner.decode("latin-1").strip())
-        return sandbox.keys.get(digest) is not None
+        return key_is_live(sandbox, digest)
 
     async def _capture(
         self, scope: Scope, receive: Receive, send: Send
