@@ -78,6 +78,15 @@ class KeyCache:
             self._entries.pop(key_hash, None)
             self._stale.discard(key_hash)
 
+    def drop_learner(self, learner_id: str) -> None:
+        """Forget every cached key of ``learner_id`` (rotated, revoked, reset)."""
+        with self._lock:
+            for digest in [
+                d for d, entry in self._entries.items() if entry[0] == learner_id
+            ]:
+                del self._entries[digest]
+                self._stale.discard(digest)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

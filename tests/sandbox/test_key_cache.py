@@ -35,6 +35,30 @@ def test_entries_turn_stale_then_expire() -> None:
     assert cache.get("digest") is None
 
 
+def test_dropping_a_learner_keeps_the_other_learners_keys() -> None:
+    cache = KeyCache(ttl=30)
+    cache.put("old-key", "amina", "Amina")
+    cache.put("new-key", "amina", "Amina")
+    cache.put("other", "bola", "Bola")
+    cache.drop_learner("amina")
+    assert cache.lookup("old-key") is None and cache.lookup("new-key") is None
+    assert cache.get("other") == ("bola", "Bola")
+
+
+def test_a_rotated_key_stops_at_once_on_this_replica(served) -> None:
+    url, _state = served
+    old = _new_key(url, "rotator")
+    assert _whoami(url, old) == 200
+    answer = httpx.post(
+        f"{url}/admin/learners",
+        json={"learnerId": "rotator", "rotate": True},
+        headers={"X-GovLearn-Admin-Key": ADMIN},
+    )
+    assert answer.status_code == 201, answer.text
+    assert _whoami(url, old) == 401
+    assert _whoami(url, answer.json()["key"]) == 200
+
+
 @pytest.fixture
 def served(database_url: str) -> Iterator[tuple[str, SandboxState]]:
     app = create_app(SandboxSettings(database_url=database_url, admin_key=ADMIN))

@@ -55,7 +55,8 @@ def create_learner(
     issued = service.create_learner(
         session, body.learnerId, body.name, rotate=body.rotate
     )
-    get_state(request).keys.clear()
+    # only a rotated key was cached; other learners' keys stay
+    get_state(request).keys.drop_learner(issued.learner_id)
     return IssuedKeyOut(learnerId=issued.learner_id, name=issued.name, key=issued.key)
 
 
@@ -79,13 +80,16 @@ def revoke_learner(
 ) -> None:
     """Revoke a learner's key; their workspace stays."""
     service.revoke_learner(session, learner_id)
-    get_state(request).keys.clear()
+    get_state(request).keys.drop_learner(learner_id)
 
 
 @router.post("/admin/learners/{learner_id}/reset", response_model=ResetOut)
-def reset_learner(learner_id: str, _admin: AdminAccess, session: DbSession) -> ResetOut:
+def reset_learner(
+    learner_id: str, _admin: AdminAccess, session: DbSession, request: Request
+) -> ResetOut:
     """Empty a learner's workspace; it is seeded again on their next call."""
     removed = service.reset_learner(session, learner_id)
+    get_state(request).keys.drop_learner(learner_id)
     return ResetOut(learnerId=learner_id, removedRecords=removed)
 
 
@@ -106,5 +110,5 @@ def reset_own_workspace(
 ) -> ResetOut:
     """Empty your own workspace and start again from the seed data."""
     removed = service.reset_learner(session, learner.id)
-    get_state(request).keys.clear()
+    get_state(request).keys.drop_learner(learner.id)
     return ResetOut(learnerId=learner.id, removedRecords=removed)
