@@ -25,6 +25,7 @@ import concurrent.futures as futures
 import hashlib
 import importlib.util
 import json
+import logging
 import multiprocessing
 import re
 import shutil
@@ -282,6 +283,25 @@ def _drop_copies(nb: Any) -> None:
         seen.add(grade_id)
 
 
+class _ChecksumNotes(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """nbgrader's log, with its "checksum has changed" warnings turned to debug.
+
+    nbgrader records each test cell's checksum from the source notebook, so
+    every cell whose hidden tests the release left out "has changed" in every
+    submission. :func:`_inspect` reports the edits that matter (a learner who
+    changed a locked cell); the rest would bury an instructor's terminal.
+    """
+
+    def warning(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        if "has changed!" in str(msg):
+            self.debug(msg, *args, **kwargs)
+        else:
+            super().warning(msg, *args, **kwargs)
+
+
+_NBGRADER_LOG = _ChecksumNotes(logging.getLogger("traitlets"), {})
+
+
 def _sanitize(nb: Any, resources: dict[str, Any], config: Any) -> Any:
     from nbgrader.preprocessors import (
         CheckCellMetadata,
@@ -298,7 +318,7 @@ def _sanitize(nb: Any, resources: dict[str, Any], config: Any) -> Any:
         OverwriteCells,
         CheckCellMetadata,
     ):
-        nb, resources = step(config=config)(nb, resources)
+        nb, resources = step(config=config, log=_NBGRADER_LOG)(nb, resources)
     return nb
 
 

@@ -457,7 +457,8 @@ def _run_notebook(
 def _set_identity(kernel: _Kernel, env: dict[str, str], timeout: float) -> None:
     """Wait until the kernel is ready; give it the learner's sandbox identity."""
     client = kernel.manager.blocking_client()
-    client.start_channels()
+    # shell and IOPub are all this needs; no heartbeat or stdin threads
+    client.start_channels(stdin=False, hb=False, control=False)
     try:
         client.wait_for_ready(timeout=timeout)
         if not env:
