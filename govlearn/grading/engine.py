@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbformat.validator import MissingIDFieldWarning
 from sqlalchemy.exc import SAWarning
 
 from .._logging import logger
@@ -284,16 +285,19 @@ def _drop_copies(nb: Any) -> None:
 
 
 class _ChecksumNotes(logging.LoggerAdapter):  # type: ignore[type-arg]
-    """nbgrader's log, with its "checksum has changed" warnings turned to debug.
+    """nbgrader's log, with two per-cell warnings turned to debug.
 
     nbgrader records each test cell's checksum from the source notebook, so
     every cell whose hidden tests the release left out "has changed" in every
-    submission. :func:`_inspect` reports the edits that matter (a learner who
-    changed a locked cell); the rest would bury an instructor's terminal.
+    submission; and it warns for each deleted grade cell it puts back.
+    :func:`_inspect` already reports the cases that matter (a learner who
+    edited a locked cell or deleted one) in the submission's outcome; the
+    warnings would bury an instructor's terminal.
     """
 
     def warning(self, msg: object, *args: Any, **kwargs: Any) -> None:
-        if "has changed!" in str(msg):
+        # both are in every affected submission's outcome already
+        if "has changed!" in str(msg) or "adding to notebook" in str(msg):
             self.debug(msg, *args, **kwargs)
         else:
             super().warning(msg, *args, **kwargs)
@@ -479,7 +483,10 @@ class _Run:
                         "db_url": self.db_url,
                     }
                 }
-                with _shared_gradebook(self.gradebook):
+                with _shared_gradebook(self.gradebook), warnings.catch_warnings():
+                    # restored cells have no id until nbformat adds one
+                    warnings.simplefilter("ignore", category=MissingIDFieldWarning)
+                    warnings.simplefilter("ignore", category=SAWarning)
                     nb = _sanitize(nb, resources, self.config)
                 notebooks[name] = nbformat.writes(nb)
             except Exception as exc:  # noqa: BLE001 - any unreadable notebook is an outcome
