@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbformat.validator import MissingIDFieldWarning
 from sqlalchemy.exc import SAWarning
 
 from .._logging import logger
@@ -323,6 +322,17 @@ def _sanitize(nb: Any, resources: dict[str, Any], config: Any) -> Any:
         CheckCellMetadata,
     ):
         nb, resources = step(config=config, log=_NBGRADER_LOG)(nb, resources)
+    # cells nbgrader put back carry no id, which nbformat 4.5 requires
+    if (nb.nbformat, nb.nbformat_minor) >= (4, 5):
+        taken = {cell.get("id") for cell in nb.cells}
+        for index, cell in enumerate(nb.cells):
+            if not cell.get("id"):
+                cell["id"] = next(
+                    f"restored-{index}-{n}"
+                    for n in range(len(nb.cells) + 1)
+                    if f"restored-{index}-{n}" not in taken
+                )
+                taken.add(cell["id"])
     return nb
 
 
@@ -484,8 +494,6 @@ class _Run:
                     }
                 }
                 with _shared_gradebook(self.gradebook), warnings.catch_warnings():
-                    # restored cells have no id until nbformat adds one
-                    warnings.simplefilter("ignore", category=MissingIDFieldWarning)
                     warnings.simplefilter("ignore", category=SAWarning)
                     nb = _sanitize(nb, resources, self.config)
                 notebooks[name] = nbformat.writes(nb)
