@@ -450,7 +450,9 @@ def run_demo(
     A phase that fails is reported, and the phases after it still run when
     they can; :attr:`DemoReport.ok` tells whether everything worked.
     """
-    out = out or default_output()
+    # absolute, because the report notebook runs in a folder of its own and
+    # reads the gradebook and sandbox URLs the earlier phases wrote down
+    out = Path(out or default_output()).resolve()
     out.mkdir(parents=True, exist_ok=True)
     wanted = list(phases) if phases is not None else phase_names()
     unknown = sorted(set(wanted) - set(phase_names()))

@@ -87,3 +87,15 @@ def test_a_phase_without_its_inputs_fails_clearly_and_is_timed(tmp_path: Path) -
     timings = json.loads((tmp_path / "timings.json").read_text())
     assert timings["phases"]["report"]["ok"] is False
     assert timings["ok"] is False
+
+
+def test_a_relative_output_folder_is_made_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The report notebook runs in its own folder: every path the phases hand
+    # on (gradebooks, roster, the sandbox's activity URL) must not depend on
+    # the folder the demo was started from.
+    monkeypatch.chdir(tmp_path)
+    report = run_demo(Path("build") / "demo", phases=["report"], echo=lambda _l: None)
+    assert report.timings_file == tmp_path / "build" / "demo" / "timings.json"
+    assert report.timings_file.is_file()

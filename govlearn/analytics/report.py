@@ -176,9 +176,27 @@ def build_report(
 
 
 def _absolute(location: str) -> str:
-    if "://" in location:
+    """``location`` (a path or a URL) made independent of the current folder.
+
+    The report notebook runs in a folder of its own, so a relative path, or a
+    SQLite URL with a relative file, would point somewhere else there.
+    """
+    if "://" not in location:
+        return str(Path(location).resolve())
+    import sqlalchemy as sa
+
+    try:
+        url = sa.make_url(location)
+    except sa.exc.ArgumentError:
         return location
-    return str(Path(location).resolve())
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return location
+    if Path(database).is_absolute():
+        return location
+    return url.set(database=str(Path(database).resolve())).render_as_string(
+        hide_password=False
+    )
 
 
 def build_cards(
