@@ -1,4 +1,4 @@
-"""The learner-key cache: served while young, re-checked together, never trusted long."""
+"""The learner-key cache: served while young, re-checked together, trusted briefly."""
 
 from __future__ import annotations
 
