@@ -16,6 +16,7 @@ files and PostgreSQL URLs work.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,6 +32,10 @@ from .errors import EmptyGradebook, GradebookNotFound
 __all__ = ["Gradebooks", "gradebook_url", "load_gradebook", "load_gradebooks"]
 
 _CHUNK = 250_000
+# Readers of several gradebooks run their queries side by side (at most one
+# per core) but take turns at the Python side: fetching rows holds the GIL,
+# and two threads fetching at once hand the GIL back and forth on every row.
+_PYTHON_SIDE = threading.Lock()
 _NBGRADER_TABLES = (
     "assignment",
     "notebook",
@@ -187,9 +192,12 @@ def load_gradebooks(
             "URL or path of at least one nbgrader gradebook."
         )
     # the databases do the heavy work and release the GIL meanwhile, so the
-    # gradebooks are read side by side
-    with ThreadPoolExecutor(max_workers=min(len(pairs), os.cpu_count() or 1)) as pool:
-        parts = list(pool.map(lambda pair: _read_one(pair[1], pair[0], as_of), pairs))
+    # gradebooks are read side by side: one big query per core at a time, and
+    # each reader's Python side overlaps the other readers' queries
+    count = os.cpu_count() or 1
+    cores = threading.BoundedSemaphore(count)
+    with ThreadPoolExecutor(max_workers=min(len(pairs), 2 * count)) as pool:
+        parts = list(pool.map(lambda pair: _read_one(pair[1], pair[0], cores), pairs))
     tables = {
         field: pd.concat([getattr(p, field) for p in parts], ignore_index=True)
         for field in ("modules", "items", "learners", "submissions")
@@ -198,7 +206,7 @@ def load_gradebooks(
 
 
 def _read_one(
-    url: str, course_override: str | None, as_of: pd.Timestamp | None
+    url: str, course_override: str | None, cores: threading.BoundedSemaphore
 ) -> Gradebooks:
     engine = _engine(url)
     try:
@@ -212,7 +220,7 @@ def _read_one(
             )
         raw = engine.raw_connection()
         try:
-            return _read_tables(raw.driver_connection, url, course_override, as_of)
+            return _read_tables(raw.driver_connection, url, course_override, cores)
         finally:
             raw.close()
     finally:
@@ -223,7 +231,7 @@ def _read_tables(
     connection: Any,
     url: str,
     course_override: str | None,
-    as_of: pd.Timestamp | None,
+    cores: threading.BoundedSemaphore,
 ) -> Gradebooks:
     assignments = _frame(
         connection,
@@ -273,20 +281,38 @@ def _read_tables(
     modules["n_items"] = modules["n_items"].fillna(0).astype(int)
     course_name = str(modules["course"].iloc[0])
 
-    learners = _frame(
-        connection,
-        "SELECT id, first_name, last_name, email FROM student",
-        ["learner", "first_name", "last_name", "email"],
-    )
-    learners.insert(0, "course", course_name)
-    learners = learners.sort_values("learner", ignore_index=True)
-
     slots = int(cells.groupby("assignment_id").size().max()) if len(cells) else 0
-    submissions = _frame(
-        connection,
-        _submissions_sql(cells),
-        _SUBMISSION_COLUMNS + [f"answer_{k}" for k in range(slots)],
-    )
+    cursor = connection.cursor()
+    try:
+        with cores:
+            # the query ends in a sort, so SQLite does all of its work inside
+            # execute() (without the GIL) and fetching only copies rows
+            cursor.execute(_submissions_sql(cells))
+        with _PYTHON_SIDE:
+            rows = cursor.fetchall()
+            learners = _frame(
+                connection,
+                "SELECT id, first_name, last_name, email FROM student",
+                ["learner", "first_name", "last_name", "email"],
+            )
+            learners.insert(0, "course", course_name)
+            learners = learners.sort_values("learner", ignore_index=True)
+            columns = _SUBMISSION_COLUMNS + [f"answer_{k}" for k in range(slots)]
+            submissions = pd.DataFrame.from_records(rows, columns=columns)
+            del rows
+            return _finish(submissions, slots, modules, items, learners)
+    finally:
+        cursor.close()
+
+
+def _finish(
+    submissions: pd.DataFrame,
+    slots: int,
+    modules: pd.DataFrame,
+    items: pd.DataFrame,
+    learners: pd.DataFrame,
+) -> Gradebooks:
+    """Turn the fetched submission rows into the tidy tables."""
     submissions["submitted_at"] = _timestamps(submissions["submitted_at"])
     submissions["extension"] = _timestamps(submissions["extension"])
     for column in ("raw_score", "penalty", "n_grades", "pending"):
@@ -384,8 +410,8 @@ def _submissions_sql(cells: pd.DataFrame) -> str:
     for slot, ids in getattr(slots, "items", lambda: [])():
         listed = ", ".join(_quoted(i) for i in ids)
         pivots.append(
-            f"SUM(CASE WHEN g.cell_id IN ({listed}) AND {_PENDING} = 0 "
-            f"THEN {_SCORE} END) AS x{slot}"
+            f"SUM(CASE WHEN g.cell_id IN ({listed}) "
+            f"THEN CASE WHEN {_PENDING} = 0 THEN {_SCORE} END END) AS x{slot}"
         )
     inner = ",\n           ".join(pivots)
     outer = "".join(f", SUM(t.x{slot})" for slot in range(len(pivots)))
@@ -402,4 +428,5 @@ LEFT JOIN (
     FROM grade g GROUP BY g.notebook_id
 ) t ON t.nb = sn.id
 GROUP BY sa.id, sa.assignment_id, sa.student_id, sa.timestamp, sa.extension
+ORDER BY sa.id
 """

@@ -59,34 +59,38 @@ def enrolment(programme: Programme) -> pd.DataFrame:
     """
     since = programme.as_of - pd.Timedelta(days=ACTIVE_WINDOW_DAYS)
     last = _last_activity(programme)
-    active_learners = set(last[last > since].index)
+    active_learners = _distinct(last.index[last > since])
     subs = programme.grades.submissions
     recent_subs = subs[subs["submitted_at"] > since]
+    calls = programme.activity[programme.activity["at"] > since]
+    callers = _distinct(calls["learner"])
     rows = []
     for course in programme.courses:
         members = programme.enrolments.loc[
             programme.enrolments["course"] == course, "learner"
         ]
-        started = set(subs.loc[subs["course"] == course, "learner"])
-        in_course = set(recent_subs.loc[recent_subs["course"] == course, "learner"])
-        calls = programme.activity[programme.activity["at"] > since]
-        active = set(members) & (in_course | set(calls["learner"]))
+        enrolled = _distinct(members)
+        started = _distinct(subs.loc[subs["course"] == course, "learner"])
+        in_course = _distinct(
+            recent_subs.loc[recent_subs["course"] == course, "learner"]
+        )
+        active = enrolled & (in_course | callers)
         rows.append(
             (
                 course,
                 programme.title(course),
                 len(members),
-                len(set(members) & started),
+                len(enrolled & started),
                 len(active),
             )
         )
-    everyone = set(programme.roster["learner_id"])
+    everyone = _distinct(programme.roster["learner_id"])
     rows.append(
         (
             "all",
             "Whole programme",
             len(everyone),
-            len(everyone & set(subs["learner"])),
+            len(everyone & _distinct(subs["learner"])),
             len(everyone & active_learners),
         )
     )
@@ -95,6 +99,11 @@ def enrolment(programme: Programme) -> pd.DataFrame:
     )
     table["active_rate"] = _rate(table["active"], table["enrolled"])
     return table
+
+
+def _distinct(values: pd.Series | pd.Index) -> set[Any]:
+    """The set of ``values`` (iterating a pandas string column itself is slow)."""
+    return set(pd.unique(values.to_numpy(dtype=object)))
 
 
 def _rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -137,9 +146,12 @@ def learner_progress(programme: Programme) -> pd.DataFrame:
         mine = subs[subs["course"] == course]
         module_pass = mine["percent"] >= 100 * policy.pass_mark
         below = mine["percent"] < 100 * policy.min_module_fraction - 1e-9
-        grouped = mine.assign(module_pass=module_pass, below=below)
-        agg = grouped.groupby("learner").agg(
-            submitted=("module", "nunique"),
+        # the learners are numbered once (in sorted order, as groupby would)
+        # and every per-learner figure is grouped by that number
+        who, learners = pd.factorize(mine["learner"], sort=True)
+        known = who >= 0
+        grouped = mine.assign(module_pass=module_pass, below=below)[known]
+        agg = grouped.groupby(who[known]).agg(
             passed_modules=("module_pass", "sum"),
             below_minimum=("below", "sum"),
             late=("late", "sum"),
@@ -148,13 +160,16 @@ def learner_progress(programme: Programme) -> pd.DataFrame:
             first_submission=("submitted_at", "min"),
             last_submission=("submitted_at", "max"),
         )
+        which, _ = pd.factorize(mine["module"])
+        agg.insert(0, "submitted", _distinct_per(who, which, len(learners))[agg.index])
+        agg.index = pd.Index(learners.take(agg.index), name="learner")
         due_modules = set(
             course_modules.loc[course_modules["duedate"] <= programme.as_of, "module"]
         )
-        due_done = (
-            mine[mine["module"].isin(due_modules)]
-            .groupby("learner")["module"]
-            .nunique()
+        due = mine["module"].isin(due_modules).to_numpy()
+        due_done = pd.Series(
+            _distinct_per(who[due], which[due], len(learners)),
+            index=pd.Index(learners, name="learner"),
         )
         table = base.join(agg, how="left")
         for column in ("submitted", "passed_modules", "late"):
@@ -206,6 +221,20 @@ def learner_progress(programme: Programme) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns]
 
 
+def _distinct_per(who: np.ndarray, what: np.ndarray, size: int) -> np.ndarray:
+    """For each group number ``0 .. size-1``: how many distinct ``what`` it has.
+
+    ``who`` and ``what`` are codes from :func:`pandas.factorize` (-1 is
+    missing and not counted), like ``groupby(who)[what].nunique()``.
+    """
+    both = (who >= 0) & (what >= 0)
+    kinds = max(int(what.max()) + 1, 1) if len(what) else 1
+    pairs = np.sort(who[both].astype(np.int64) * kinds + what[both])
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    return np.bincount(pairs[first] // kinds, minlength=size)
+
+
 def funnel(programme: Programme, progress: pd.DataFrame | None = None) -> pd.DataFrame:
     """The progress funnel of each course.
 
@@ -221,18 +250,24 @@ def funnel(programme: Programme, progress: pd.DataFrame | None = None) -> pd.Dat
     """
     progress = learner_progress(programme) if progress is None else progress
     subs = programme.grades.submissions
-    pairs = subs[["course", "module", "learner"]].astype(str)
-    members = programme.enrolments[["course", "learner"]]
-    handed = pairs.merge(members, on=["course", "learner"]).drop_duplicates()
-    per_module = handed.groupby(["course", "module"]).size()
+    enrolments = programme.enrolments
     rows = []
     for course in programme.courses:
         mine = progress[progress["course"] == course]
         enrolled = len(mine)
         stages = [("Enrolled", enrolled), ("Started", int(mine["started"].sum()))]
+        # enrolled learners with a submission, per module
+        members = enrolments.loc[enrolments["course"] == course, "learner"]
+        handed = subs.loc[subs["course"] == course, ["module", "learner"]]
+        handed = handed[handed["learner"].isin(members)]
+        which, names = pd.factorize(handed["module"].astype(str))
+        who, _ = pd.factorize(handed["learner"])
+        per_module = dict(
+            zip(names, _distinct_per(which, who, len(names)).tolist(), strict=True)
+        )
         modules = programme.grades.modules
         for module in modules.loc[modules["course"] == course, "module"]:
-            count = int(per_module.get((course, module), 0))
+            count = int(per_module.get(module, 0))
             stages.append((f"Submitted {module}", count))
         stages.append(("Passed", int(mine["passed"].sum())))
         stages.append(("Certified", int(mine["certified"].sum())))
@@ -529,11 +564,10 @@ def weekly_activity(programme: Programme) -> pd.DataFrame:
         naive = stamps.dt.tz_convert(tz_free).dt.tz_localize(None)
         return naive.dt.to_period("W-SUN").dt.start_time
 
+    sub_weeks = week(subs["submitted_at"])
     events = pd.concat(
         [
-            pd.DataFrame(
-                {"learner": subs["learner"], "week": week(subs["submitted_at"])}
-            ),
+            pd.DataFrame({"learner": subs["learner"], "week": sub_weeks}),
             pd.DataFrame({"learner": calls["learner"], "week": week(calls["at"])}),
         ],
         ignore_index=True,
@@ -544,13 +578,13 @@ def weekly_activity(programme: Programme) -> pd.DataFrame:
     begin = week(pd.Series([min(starts)]))[0] if starts else end
     index = pd.date_range(begin, end, freq="7D", name="week")
     table = pd.DataFrame(index=index)
-    table["submissions"] = week(subs["submitted_at"]).value_counts()
+    table["submissions"] = sub_weeks.value_counts()
     table["sandbox_calls"] = week(calls["at"]).value_counts()
     table["active_learners"] = events.groupby("week")["learner"].nunique()
     table["new_enrolments"] = week(enrolled).value_counts()
     for course in programme.courses:
-        mine = subs[subs["course"] == course]
-        table[f"submissions_{course}"] = week(mine["submitted_at"]).value_counts()
+        mine = sub_weeks[subs["course"] == course]
+        table[f"submissions_{course}"] = mine.value_counts()
     return table.fillna(0).astype(int).reset_index()
 
 
@@ -595,7 +629,9 @@ def at_risk(programme: Programme, progress: pd.DataFrame | None = None) -> pd.Da
     """
     progress = learner_progress(programme) if progress is None else progress
     table = progress[~progress["certified"]].copy()
-    marks = table["course"].map(lambda c: 100 * programme.policy(c).pass_mark)
+    marks = table["course"].map(
+        {c: 100 * programme.policy(c).pass_mark for c in table["course"].unique()}
+    )
     since = table["last_activity"].fillna(table["enrolled_on"])
     days = (programme.as_of - since).dt.total_seconds() / 86400.0
     table["days_inactive"] = days.fillna(np.inf).round(1)
