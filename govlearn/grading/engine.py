@@ -30,6 +30,7 @@ import multiprocessing
 import re
 import shutil
 import time
+import uuid
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -324,15 +325,9 @@ def _sanitize(nb: Any, resources: dict[str, Any], config: Any) -> Any:
         nb, resources = step(config=config, log=_NBGRADER_LOG)(nb, resources)
     # cells nbgrader put back carry no id, which nbformat 4.5 requires
     if (nb.nbformat, nb.nbformat_minor) >= (4, 5):
-        taken = {cell.get("id") for cell in nb.cells}
-        for index, cell in enumerate(nb.cells):
+        for cell in nb.cells:
             if not cell.get("id"):
-                cell["id"] = next(
-                    f"restored-{index}-{n}"
-                    for n in range(len(nb.cells) + 1)
-                    if f"restored-{index}-{n}" not in taken
-                )
-                taken.add(cell["id"])
+                cell["id"] = uuid.uuid4().hex[:8]
     return nb
 
 

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .errors import SandboxError
 from .ratelimit import RateLimiter
-from .state import SandboxState
+from .state import CachedKey, SandboxState
 from .workspaces.keys import hash_key, keys_match
 from .workspaces.models import Learner
 from .workspaces.seeding import ensure_seeded
@@ -166,6 +166,14 @@ def _refresh_in_background(state: SandboxState) -> None:
     task.add_done_callback(state.tasks.discard)
 
 
+def _cached_on_loop(state: SandboxState, digest: str) -> CachedKey | None:
+    """The key cache's entry (on the event loop); a stale one starts its re-check."""
+    cached = state.keys.lookup(digest)
+    if cached is not None and cached.stale:
+        _refresh_in_background(state)
+    return cached
+
+
 def key_is_live(state: SandboxState, digest: str) -> bool:
     """Whether the key cache vouches for a key hash now (on the event loop).
 
@@ -173,12 +181,7 @@ def key_is_live(state: SandboxState, digest: str) -> bool:
     stale entry still counts, and starts its background re-check as the
     dependency would, so a key in steady use never falls out of the cache.
     """
-    cached = state.keys.lookup(digest)
-    if cached is None:
-        return False
-    if cached.stale:
-        _refresh_in_background(state)
-    return True
+    return _cached_on_loop(state, digest) is not None
 
 
 def _learner_context(
@@ -232,13 +235,11 @@ async def learner_dependency(request: Request) -> LearnerContext:
     """
     state = get_state(request)
     digest = _key_digest(request)
-    cached = state.keys.lookup(digest)
+    cached = _cached_on_loop(state, digest)
     if cached is None:
         found = await run_in_threadpool(_lookup_learner, state, digest)
     else:
         found = (cached.learner_id, cached.name)
-        if cached.stale:
-            _refresh_in_background(state)
     return _learner_context(request, state, digest, found)
 
 

@@ -82,6 +82,17 @@ def _new_key(url: str, learner_id: str) -> str:
     return str(answer.json()["key"])
 
 
+def _revoke_elsewhere(state: SandboxState, learner_id: str) -> None:
+    """Revoke straight in the database, as another replica would, so this
+    process's cache is not cleared by the admin route."""
+    with state.database.session() as session:
+        session.execute(
+            update(Learner)
+            .where(Learner.id == learner_id)
+            .values(revoked_at=Learner.created_at)
+        )
+
+
 def _whoami(url: str, key: str) -> int:
     return httpx.get(f"{url}/workspace", headers={"X-GovLearn-Key": key}).status_code
 
@@ -90,14 +101,7 @@ def test_a_key_revoked_elsewhere_stops_after_its_background_check(served) -> Non
     url, state = served
     key = _new_key(url, "leaver")
     assert _whoami(url, key) == 200
-    # Revoked straight in the database, as another replica would, so this
-    # process's cache is not cleared by the admin route.
-    with state.database.session() as session:
-        session.execute(
-            update(Learner)
-            .where(Learner.id == "leaver")
-            .values(revoked_at=Learner.created_at)
-        )
+    _revoke_elsewhere(state, "leaver")
     time.sleep(0.1)
     deadline = time.monotonic() + 1.4
     statuses = []
@@ -183,12 +187,7 @@ def test_replayed_userinfo_stops_once_the_key_is_revoked_elsewhere(served) -> No
         tokens = client.identity.login(portal, "9038952310", otp="111111")
         assert client.identity.userinfo(tokens)
         assert client.identity.userinfo(tokens), "the second answer is replayed"
-        with state.database.session() as session:
-            session.execute(
-                update(Learner)
-                .where(Learner.id == "relying-party")
-                .values(revoked_at=Learner.created_at)
-            )
+        _revoke_elsewhere(state, "relying-party")
         time.sleep(0.1)
         # Replaying from memory still starts the key's re-check, which finds
         # the revocation long before the cached answer's own 30 s run out.
