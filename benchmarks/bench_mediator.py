@@ -36,6 +36,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from govlearn.cli.sandbox import DEFAULT_LOOP as SERVE_LOOP
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench" / "mediator.json"
 GOALS = {"added_p50_ms": 2.0, "throughput_ratio": 0.6}
@@ -96,6 +98,8 @@ def serve(env: dict[str, str]) -> Iterator[tuple[str, int]]:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--loop",
+        SERVE_LOOP,
     ]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"

@@ -39,6 +39,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govlearn.cli.sandbox import DEFAULT_LOOP
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench" / "sandbox.json"
 
@@ -271,7 +273,11 @@ class Server:
         return float(psutil.Process(self.process.pid).memory_info().rss / 2**20)
 
 
+#: The loop ``govlearn sandbox serve`` runs on unless told otherwise.
+SERVE_LOOP = DEFAULT_LOOP
 UVICORN_FLAGS = ["--log-level", "warning", "--no-access-log", "--workers", "1"]
+#: The loop the comparison rows run on: uvicorn's choice when uvloop is installed.
+OTHER_LOOP = "uvloop" if SERVE_LOOP == "asyncio" else "asyncio"
 #: With two or more cores the server runs on the first and wrk on the second,
 #: so neither takes the other's core (the same for the bare ceiling).
 SERVER_CPUS, LOADGEN_CPUS = (
@@ -288,14 +294,19 @@ def _pinned(cpus: set[int] | None) -> Any:
 
 
 @contextmanager
-def serve(name: str, target: list[str], env: dict[str, str]) -> Iterator[Server]:
+def serve(
+    name: str, target: list[str], env: dict[str, str], loop: str = SERVE_LOOP
+) -> Iterator[Server]:
     """Start ``uvicorn <target>`` on a free port; stop it afterwards."""
     import httpx
 
     port = _free_port()
     command = [sys.executable, "-m", "uvicorn", *target, "--port", str(port)]
     process = subprocess.Popen(
-        [*command, *UVICORN_FLAGS], env=env, cwd=ROOT, preexec_fn=_pinned(SERVER_CPUS)
+        [*command, *UVICORN_FLAGS, "--loop", loop],
+        env=env,
+        cwd=ROOT,
+        preexec_fn=_pinned(SERVER_CPUS),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -509,59 +520,71 @@ def _median_run(repeats: int, measure: Callable[[], LoadResult]) -> LoadResult:
     return runs[len(runs) // 2]
 
 
+#: Scenarios run again on the other event loop, beside the same ones on the
+#: serving loop, when ``compare_loops`` is on.
+LOOP_COMPARISON = ("health", "workspace", "learner mix")
+
+
 def measure_load(
     connections: int,
     seconds: float,
     warmup: float,
     learner_count: int,
     repeats: int = 3,
+    compare_loops: bool = True,
 ) -> dict[str, Any]:
-    """Run every scenario against the sandbox and the bare endpoint."""
+    """Run every scenario against the sandbox and the bare endpoint.
+
+    With ``compare_loops``, the bare endpoint and :data:`LOOP_COMPARISON` are
+    measured again on :data:`OTHER_LOOP` (rows whose server name is the loop).
+    """
     import importlib.util
 
     has_identity = importlib.util.find_spec("govlearn.sandbox.identity") is not None
     results: list[LoadResult] = []
+
+    def measure(server: Server, scenario: str, calls: list[Call]) -> None:
+        results.append(
+            _median_run(
+                repeats,
+                lambda: run_wrk(
+                    server,
+                    scenario,
+                    calls,
+                    connections=connections,
+                    seconds=seconds,
+                    warmup=warmup,
+                ),
+            )
+        )
+
+    loops = [SERVE_LOOP, OTHER_LOOP] if compare_loops else [SERVE_LOOP]
     with tempfile.TemporaryDirectory(prefix="govlearn-bench-") as home:
         admin_key = "bench-admin-key"
-        env = _clean_env(
-            GOVLEARN_HOME=home,
-            GOVLEARN_DATABASE_URL=f"sqlite:///{home}/sandbox.db",
-            GOVLEARN_ADMIN_KEY=admin_key,
-        )
         bare_env = _clean_env(PYTHONPATH=str(ROOT / "benchmarks"))
-        with serve("bare", ["--factory", "bench_sandbox:bare_app"], bare_env) as bare:
-            for path in ("/health", "/health-sync"):
-                results.append(
-                    _median_run(
-                        repeats,
-                        lambda path=path: run_wrk(  # type: ignore[misc]
-                            bare,
-                            f"bare {path}",
-                            [Call("GET", path)],
-                            connections=connections,
-                            seconds=seconds,
-                            warmup=warmup,
-                        ),
-                    )
-                )
-        with serve("sandbox", ["govlearn.sandbox.asgi:app"], env) as sandbox:
-            learners = prepare_learners(sandbox.url, admin_key, learner_count)
-            rss_before = sandbox.rss_mb()
-            for name, calls in scenarios(learners, has_identity).items():
-                results.append(
-                    _median_run(
-                        repeats,
-                        lambda name=name, calls=calls: run_wrk(  # type: ignore[misc]
-                            sandbox,
-                            name,
-                            calls,
-                            connections=connections,
-                            seconds=seconds,
-                            warmup=warmup,
-                        ),
-                    )
-                )
-            rss_after = sandbox.rss_mb()
+        bare_app = ["--factory", "bench_sandbox:bare_app"]
+        for loop in loops:
+            name = "bare" if loop == SERVE_LOOP else f"bare {loop}"
+            with serve(name, bare_app, bare_env, loop) as bare:
+                paths = ["/health", "/health-sync"][: 2 if loop == SERVE_LOOP else 1]
+                for path in paths:
+                    measure(bare, f"bare {path}", [Call("GET", path)])
+        for loop in loops:
+            env = _clean_env(
+                GOVLEARN_HOME=home,
+                GOVLEARN_DATABASE_URL=f"sqlite:///{home}/sandbox-{loop}.db",
+                GOVLEARN_ADMIN_KEY=admin_key,
+            )
+            name = "sandbox" if loop == SERVE_LOOP else loop
+            with serve(name, ["govlearn.sandbox.asgi:app"], env, loop) as sandbox:
+                learners = prepare_learners(sandbox.url, admin_key, learner_count)
+                if loop == SERVE_LOOP:
+                    rss_before = sandbox.rss_mb()
+                for scenario, calls in scenarios(learners, has_identity).items():
+                    if loop == SERVE_LOOP or scenario in LOOP_COMPARISON:
+                        measure(sandbox, scenario, calls)
+                if loop == SERVE_LOOP:
+                    rss_after = sandbox.rss_mb()
     ceiling = results[0].rps
     return {
         "identity": has_identity,
@@ -570,6 +593,8 @@ def measure_load(
         "learners": learner_count,
         "repeats": repeats,
         "pinned": SERVER_CPUS is not None,
+        "loop": SERVE_LOOP,
+        "compared_loop": OTHER_LOOP if compare_loops else None,
         "bare_rps": ceiling,
         "results": [
             {**asdict(result), "share_of_bare": result.rps / ceiling}
@@ -632,19 +657,22 @@ def print_report(
     print(
         f"Load: {load['connections']} connections, {load['seconds']:g} s per "
         f"run, median-p99 run of {load.get('repeats', 1)} per scenario, "
-        f"{load['learners']} learner keys, wrk -t1"
+        f"{load['learners']} learner keys, wrk -t1, event loop {load.get('loop')}"
         + (" (server and wrk pinned to one core each)" if load.get("pinned") else "")
     )
+    if load.get("compared_loop"):
+        print(f"Rows named after {load['compared_loop']} ran on that loop instead.")
     header = (
-        f"{'scenario':22}{'server':9}{'req/s':>9}{'x bare':>8}"
-        f"{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}{'errors':>8}"
+        f"{'scenario':22}{'server':12}{'req/s':>9}{'x bare':>8}"
+        f"{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}{'max ms':>8}{'errors':>8}"
     )
     print(header)
     for row in load["results"]:
         print(
-            f"{row['scenario']:22}{row['server']:9}{row['rps']:9.0f}"
+            f"{row['scenario']:22}{row['server']:12}{row['rps']:9.0f}"
             f"{row['share_of_bare']:8.2f}{row['p50_ms']:8.1f}{row['p90_ms']:8.1f}"
-            f"{row['p99_ms']:8.1f}{row['errors'] + row['non_2xx']:8d}"
+            f"{row['p99_ms']:8.1f}{row['max_ms']:8.0f}"
+            f"{row['errors'] + row['non_2xx']:8d}"
         )
     rss = load["server_rss_mb"]
     print(
@@ -675,6 +703,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeats", type=int, default=3, help="runs per scenario (median p99 kept)"
     )
+    parser.add_argument(
+        "--no-loop-comparison",
+        dest="compare_loops",
+        action="store_false",
+        help=f"skip the rows measured on {OTHER_LOOP}",
+    )
     parser.add_argument("--output", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -687,7 +721,12 @@ def main(argv: list[str] | None = None) -> int:
     connect = measure_connect(args.repeat, args.cold_runs)
     kernel = measure_kernel()
     load = measure_load(
-        args.connections, args.seconds, args.warmup, args.learners, args.repeats
+        args.connections,
+        args.seconds,
+        args.warmup,
+        args.learners,
+        args.repeats,
+        args.compare_loops,
     )
     print_report(connect, load, kernel)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -158,6 +158,27 @@ def _timestamps(values: pd.Series) -> pd.Series:
         return pd.to_datetime(values, utc=True, format="mixed")
 
 
+#: SQLAlchemy keeps an ``Interval`` on SQLite as this moment plus the interval.
+_INTERVAL_EPOCH = pd.Timestamp("1970-01-01")
+
+
+def _extensions(values: pd.Series) -> pd.Series:
+    """nbgrader's per-submission extensions (a duration) as timedeltas.
+
+    PostgreSQL returns an interval; on SQLite the column holds the text of
+    1970-01-01 plus the interval. A missing extension is a zero duration.
+    """
+    given = values.dropna()
+    if given.empty:
+        return pd.Series(pd.Timedelta(0), index=values.index)
+    if isinstance(given.iloc[0], str):
+        moments = pd.to_datetime(values, format="mixed")
+        durations = moments - _INTERVAL_EPOCH
+    else:
+        durations = pd.to_timedelta(values)
+    return durations.fillna(pd.Timedelta(0))
+
+
 def load_gradebook(
     url: str | os.PathLike[str],
     course: str | None = None,
@@ -314,7 +335,7 @@ def _finish(
 ) -> Gradebooks:
     """Turn the fetched submission rows into the tidy tables."""
     submissions["submitted_at"] = _timestamps(submissions["submitted_at"])
-    submissions["extension"] = _timestamps(submissions["extension"])
+    submissions["extension"] = _extensions(submissions["extension"])
     for column in ("raw_score", "penalty", "n_grades", "pending"):
         submissions[column] = submissions[column].astype(float).fillna(0.0)
     submissions["graded"] = submissions["n_grades"] > 0
@@ -333,8 +354,7 @@ def _finish(
         / submissions["max_score"].where(submissions["max_score"] > 0, 1.0),
         np.nan,
     )
-    extension = submissions["extension"]
-    due = submissions["duedate"].where(extension.isna(), extension)
+    due = submissions["duedate"] + submissions["extension"]
     late = (submissions["submitted_at"] - due).dt.total_seconds()
     submissions["seconds_late"] = late.clip(lower=0.0).fillna(0.0)
     submissions["late"] = submissions["seconds_late"] > 0

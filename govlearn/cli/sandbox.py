@@ -10,7 +10,13 @@ import click
 
 from ..sandbox.settings import SandboxSettings, default_database_url
 
-__all__ = ["cli"]
+__all__ = ["DEFAULT_LOOP", "cli"]
+
+#: The event loop a served sandbox runs on. uvloop answers more calls per
+#: second, but lets in one new connection per turn of its loop: under load a
+#: burst of new connections waits in line, the last for about a second.
+#: asyncio's loop takes them all at once (docs/performance.md).
+DEFAULT_LOOP = "asyncio"
 
 database_option = click.option(
     "--database-url",
@@ -43,6 +49,15 @@ def cli() -> None:
     "--workers", default=1, show_default=True, help="uvicorn worker processes."
 )
 @click.option(
+    "--loop",
+    type=click.Choice(["asyncio", "uvloop"]),
+    default=DEFAULT_LOOP,
+    show_default=True,
+    help="Event loop. asyncio lets in a burst of new connections at once; "
+    "uvloop lets in one per turn of the loop, so under load new connections "
+    "wait up to a second (docs/performance.md).",
+)
+@click.option(
     "--rate-limit",
     default=100.0,
     show_default=True,
@@ -55,6 +70,7 @@ def serve(
     admin_key: str | None,
     public_url: str,
     workers: int,
+    loop: str,
     rate_limit: float,
 ) -> None:
     """Serve the sandbox with uvicorn."""
@@ -85,6 +101,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        loop=loop,
         log_level="info",
         proxy_headers=True,
         forwarded_allow_ips="*",

@@ -3,7 +3,9 @@
 The gradebook here has what the benchmark's synthetic ones lack: an
 assignment with two notebooks (its scores and late penalties add up), cell
 names repeated across assignments, extra credit, a task cell, an answer
-waiting for a grader and a submission that has not been graded at all.
+waiting for a grader, a submission that has not been graded at all and
+extensions (nbgrader keeps them as durations: an interval on PostgreSQL, a
+moment after 1970-01-01 on SQLite).
 nbgrader's ORM (``SubmittedAssignment.score``, ``Grade.score``, ...) is the
 reference the tidy tables are checked against.
 """
@@ -11,7 +13,7 @@ reference the tidy tables are checked against.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -52,7 +54,10 @@ SUBMISSIONS = {
     ),
     ("a2", "s1"): (datetime(2026, 3, 19, 9), {"q1": (1.0, None, None, False)}, {}),
     ("a2", "s3"): (datetime(2026, 3, 18, 9), None, {}),  # not graded yet
+    ("a2", "s4"): (datetime(2026, 3, 22, 9), {"q1": (1.0, None, None, False)}, {}),
 }
+# (module, learner) -> extension: s2 is still 8 hours late, s4 is on time
+EXTENSIONS = {("a1", "s2"): timedelta(days=1), ("a2", "s4"): timedelta(days=3)}
 
 
 def _orm_url(url: str) -> str:
@@ -76,7 +81,12 @@ def _write(url: str) -> None:
         for learner in ("s1", "s2", "s3", "s4"):
             gb.add_student(learner, first_name=learner, last_name="Test")
         for (module, learner), (when, grades, penalties) in SUBMISSIONS.items():
-            gb.add_submission(module, learner, timestamp=when)
+            gb.add_submission(
+                module,
+                learner,
+                timestamp=when,
+                extension=EXTENSIONS.get((module, learner)),
+            )
             for notebook, cells in LAYOUT[module].items():
                 submitted = gb.find_submission_notebook(notebook, module, learner)
                 submitted.late_submission_penalty = penalties.get(notebook)
@@ -113,6 +123,7 @@ def _nbgrader_view(url: str) -> dict[tuple[str, str], dict[str, object]]:
                     "penalty": float(submission.late_submission_penalty),
                     "answers": answers,
                     "n_grades": sum(len(n.grades) for n in submission.notebooks),
+                    "seconds_late": float(submission.total_seconds_late),
                     "id": submission.id,
                 }
     return found
@@ -140,6 +151,7 @@ def test_submissions_match_nbgrader(database_url: str) -> None:
         assert row["penalty"] == pytest.approx(truth["penalty"]), key
         assert row["score"] == pytest.approx(max(truth["raw"] - truth["penalty"], 0))
         assert row["graded"] == (truth["n_grades"] > 0), key
+        assert row["seconds_late"] == pytest.approx(truth["seconds_late"]), key
         waiting = any(math.isnan(v) for v in truth["answers"].values())
         assert row["needs_manual"] == waiting, key
         for (notebook, item), value in truth["answers"].items():
@@ -156,6 +168,10 @@ def test_submissions_match_nbgrader(database_url: str) -> None:
     assert subs.loc[("a1", "s2"), "score"] == pytest.approx(0.5)
     assert subs.loc[("a1", "s2"), "late"]
     assert not subs.loc[("a1", "s1"), "late"]
+    # extensions move the due date: s2's day still leaves 8 h 1 min of lateness,
+    # s4's three days cover a submission two days after the module's due date
+    assert subs.loc[("a1", "s2"), "seconds_late"] == pytest.approx(8 * 3600 + 60)
+    assert not subs.loc[("a2", "s4"), "late"]
     # rows come back in the order of the submission ids, on every database
     order = [expected[key]["id"] for key in subs.index]
     assert order == sorted(order)

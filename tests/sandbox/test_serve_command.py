@@ -1,0 +1,78 @@
+"""``govlearn sandbox serve``: what it asks uvicorn for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from govlearn.cli import main
+
+SERVE_ENV = (
+    "GOVLEARN_DATABASE_URL",
+    "GOVLEARN_ADMIN_KEY",
+    "GOVLEARN_PUBLIC_URL",
+    "GOVLEARN_RATE_LIMIT",
+)
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Capture uvicorn.run's arguments instead of serving."""
+    import uvicorn
+
+    for name in SERVE_ENV:  # serve exports these for its workers; undo afterwards
+        monkeypatch.setenv(name, "")
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        uvicorn, "run", lambda app, **options: calls.append({"app": app, **options})
+    )
+    return calls
+
+
+def _serve(tmp_path: Path, *extra: str) -> Any:
+    url = f"sqlite:///{tmp_path / 'sandbox.db'}"
+    return CliRunner().invoke(
+        main,
+        ["sandbox", "serve", "--database-url", url, "--admin-key", "a", *extra],
+    )
+
+
+def test_the_sandbox_is_served_on_asyncios_loop_by_default(
+    served: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    # uvloop lets in one new connection per turn of the loop: under load a
+    # burst of new connections waits up to a second (docs/performance.md).
+    result = _serve(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert served == [
+        {
+            "app": "govlearn.sandbox.asgi:app",
+            "host": "127.0.0.1",
+            "port": 8000,
+            "workers": 1,
+            "loop": "asyncio",
+            "log_level": "info",
+            "proxy_headers": True,
+            "forwarded_allow_ips": "*",
+        }
+    ]
+
+
+def test_an_operator_can_choose_uvloop(
+    served: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    result = _serve(tmp_path, "--loop", "uvloop")
+    assert result.exit_code == 0, result.output
+    assert served[0]["loop"] == "uvloop"
+
+
+def test_an_unknown_loop_is_refused_before_serving(
+    served: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    result = _serve(tmp_path, "--loop", "trio")
+    assert result.exit_code == 2
+    assert "'trio' is not one of 'asyncio', 'uvloop'" in result.output
+    assert served == []
