@@ -7,14 +7,18 @@ a workspace deletes its rows from every such table.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 __all__ = ["Base", "Database", "normalise_url", "utcnow"]
+
+log = logging.getLogger("govlearn")
 
 
 class Base(DeclarativeBase):
@@ -41,6 +45,39 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _index_names(connection: Connection) -> set[str]:
+    """Names of the indexes in the database (expression indexes included)."""
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'index'"
+    else:
+        query = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+    return {str(name) for (name,) in connection.exec_driver_sql(query)}
+
+
+def _add_missing_indexes(connection: Connection) -> None:
+    """Create indexes that tables made by an earlier GovLearn version lack.
+
+    A unique index the stored rows already break is left out, with a
+    warning: the sandbox still starts, and its checks before each write
+    keep refusing new duplicates.
+    """
+    present = _index_names(connection)
+    for table in Base.metadata.sorted_tables:
+        for index in table.indexes:
+            if index.name in present:
+                continue
+            try:
+                with connection.begin_nested():
+                    index.create(connection)
+            except IntegrityError:
+                log.warning(
+                    "Could not add the unique index %s to %s: rows already "
+                    "stored break it. Remove the duplicates, then restart.",
+                    index.name,
+                    table.name,
+                )
 
 
 class Database:
@@ -78,6 +115,7 @@ class Database:
             if not self.is_sqlite:
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(726371)")
             Base.metadata.create_all(connection)
+            _add_missing_indexes(connection)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -132,6 +132,19 @@ def test_duplicates_are_refused_and_updates_keep_the_vid(sandbox, alice):
     assert alice.identity.verify_yes_no(first.vid, "lives_in_region", region="Northern")
 
 
+def test_an_update_into_another_persons_name_and_birthdate_is_refused(sandbox, alice):
+    first = alice.identity.enroll("Fay Example", birthdate="1975-07-07")
+    alice.identity.enroll("Gus Example", birthdate="1975-07-07")
+    before = snapshot_tables(sandbox.database_url)
+    with pytest.raises(IdentityError) as duplicate:
+        alice.identity.enroll(
+            "GUS EXAMPLE", birthdate="1975-07-07", enrollment_id=first.enrollment_id
+        )
+    assert duplicate.value.code == "duplicate_identity"
+    assert first.enrollment_id in str(duplicate.value)
+    assert snapshot_tables(sandbox.database_url) == before
+
+
 def test_yes_no_answers_without_revealing_the_attribute(alice):
     identity = alice.identity
     officer, child = "9038952310", "6159027438"

@@ -1,7 +1,9 @@
 """Reliability: concurrent writers, restarts and replicas keep every record.
 
 * 50 enrollments sent at once by 10 learners are all stored, on SQLite and
-  PostgreSQL.
+  PostgreSQL; the same person sent eight times at once is stored once.
+* A database made before the one-person-per-name index gets it at start-up,
+  or, when its rows already break it, a warning and a working sandbox.
 * Stopping the sandbox and starting a new one on the same database keeps
   every record and the identity provider's signing key.
 * Two replicas on one PostgreSQL complete one login with the steps sent to
@@ -10,7 +12,9 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import httpx
@@ -18,6 +22,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 import govlearn
+from govlearn import IdentityError
+from govlearn.sandbox.app import create_app  # noqa: F401  (registers every table)
 from govlearn.sandbox.db import Database, normalise_url
 from govlearn.sandbox.identity.keys import provider_key
 from govlearn.sandbox.identity.models import Person, SigningKey
@@ -65,6 +71,75 @@ def test_fifty_concurrent_enrollments_across_ten_learners_persist(database_url):
             assert client.identity.verify_yes_no(result.vid, "age_over", min_age=18)
     finally:
         running.close()
+
+
+def test_the_same_person_sent_at_once_is_enrolled_once(database_url):
+    running = start_sandbox(database_url)
+    try:
+        client = running.learner("twins")
+        start = threading.Barrier(8)
+
+        def enroll(_: int) -> str:
+            start.wait()
+            try:
+                client.identity.enroll("Dee Example", birthdate="1985-05-05")
+            except IdentityError as error:
+                return error.code
+            return "created"
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            outcomes = sorted(pool.map(enroll, range(8)))
+        assert outcomes == ["created"] + ["duplicate_identity"] * 7
+        assert _count_enrolled(database_url) == {"twins": 1}
+    finally:
+        running.close()
+
+
+INDEX = "ux_identity_people_person"
+
+
+def _without_the_person_index(database_url: str) -> Database:
+    """A database laid out as before the index, holding two equal people."""
+    database = Database(database_url)
+    database.create_tables()
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql(f"DROP INDEX {INDEX}")
+    with database.session() as session:
+        for number in ("1", "2"):
+            session.add(
+                Person(
+                    workspace_id="old",
+                    uin=f"500000000{number}",
+                    vid=f"600000000{number}",
+                    enrollment_id=f"old-{number}",
+                    full_name="Eli Example",
+                    birthdate="1970-01-01",
+                )
+            )
+    return database
+
+
+def _has_index(database: Database) -> bool:
+    from govlearn.sandbox.db import _index_names
+
+    with database.engine.connect() as connection:
+        return INDEX in _index_names(connection)
+
+
+def test_an_older_database_gets_the_person_index_at_start_up(database_url, caplog):
+    database = _without_the_person_index(database_url)
+    try:
+        with caplog.at_level(logging.WARNING, logger="govlearn"):
+            database.create_tables()  # the stored twins break the index
+        assert not _has_index(database)
+        assert f"Could not add the unique index {INDEX}" in caplog.text
+        with database.session() as session:
+            assert session.query(Person).filter_by(workspace_id="old").count() == 2
+            session.query(Person).filter_by(enrollment_id="old-2").delete()
+        database.create_tables()
+        assert _has_index(database)
+    finally:
+        database.dispose()
 
 
 def test_restart_keeps_every_record_and_the_signing_key(database_url):

@@ -192,26 +192,23 @@ def enroll(
         ).first()
     values = _attributes(body.fields, partial=existing is not None)
     if existing is not None:
-        for attribute, value in values.items():
-            setattr(existing, attribute, value)
-        existing.process = "UPDATE"
-        existing.updated_at = utcnow()
-        session.flush()
+        enrollment_id = existing.enrollment_id
+        try:
+            with session.begin_nested():
+                for attribute, value in values.items():
+                    setattr(existing, attribute, value)
+                existing.process = "UPDATE"
+                existing.updated_at = utcnow()
+        except IntegrityError:
+            raise IdentityFailure(
+                "duplicate_identity",
+                f"Enrollment {enrollment_id!r} was not changed: another "
+                "person in your workspace already has this fullName and "
+                "dateOfBirth.",
+            ) from None
         return _packet(existing, key, created=False), False
-    same = session.scalars(
-        select(Person.id).where(
-            Person.workspace_id == workspace_id,
-            func.lower(Person.full_name) == values["full_name"].lower(),
-            Person.birthdate == values["birthdate"],
-        )
-    ).first()
-    if same is not None:
-        raise IdentityFailure(
-            "duplicate_identity",
-            "A person with this fullName and dateOfBirth is already enrolled in "
-            "your workspace. To change their record, send PUT /enrollment again "
-            "with the id of their enrollment.",
-        )
+    if _same_person(session, workspace_id, values):
+        raise _already_enrolled()
     now = utcnow()
     enrollment_id = body.id or (
         "10001" + "10002" + _digits(5) + now.strftime("%Y%m%d%H%M%S")
@@ -230,13 +227,40 @@ def enroll(
         updated_at=now,
         **values,
     )
-    session.add(person)
     try:
-        session.flush()
+        with session.begin_nested():
+            session.add(person)
     except IntegrityError:
+        # Another request stored the same person, or took the id, meanwhile.
+        if _same_person(session, workspace_id, values):
+            raise _already_enrolled() from None
         raise IdentityFailure(
             "duplicate_identity",
             f"Enrollment id {enrollment_id!r} was just taken by another request. "
             "Send the request again.",
         ) from None
     return _packet(person, key, created=True), True
+
+
+def _same_person(session: Session, workspace_id: str, values: dict[str, str]) -> bool:
+    """Whether the workspace holds someone of this name (any case) and birthdate.
+
+    The comparison is the database's ``lower()``, as in the unique index.
+    """
+    found = session.scalars(
+        select(Person.id).where(
+            Person.workspace_id == workspace_id,
+            func.lower(Person.full_name) == func.lower(values["full_name"]),
+            Person.birthdate == values["birthdate"],
+        )
+    ).first()
+    return found is not None
+
+
+def _already_enrolled() -> IdentityFailure:
+    return IdentityFailure(
+        "duplicate_identity",
+        "A person with this fullName and dateOfBirth is already enrolled in "
+        "your workspace. To change their record, send PUT /enrollment again "
+        "with the id of their enrollment.",
+    )

@@ -14,10 +14,12 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -69,6 +71,15 @@ class Person(Base):
         UniqueConstraint("workspace_id", "vid"),
         UniqueConstraint("workspace_id", "uin"),
         UniqueConstraint("workspace_id", "enrollment_id"),
+        # One person per name (any case) and birthdate in a workspace, also
+        # when two enrollments of the same person arrive at the same moment.
+        Index(
+            "ux_identity_people_person",
+            "workspace_id",
+            text("lower(full_name)"),
+            "birthdate",
+            unique=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
