@@ -36,6 +36,8 @@ __all__ = [
 
 #: where the report notebooks live (the repository's ``notebooks/`` folder)
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+#: nbconvert templates of the report page (``offline``: no CDN scripts).
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass
@@ -87,7 +89,8 @@ def notebook_to_html(notebook: nbformat.NotebookNode) -> str:
     """Render an executed report notebook as HTML without code or prompts.
 
     Stream outputs (warnings, log lines) are dropped too: the reader sees only
-    the charts, tables and text.
+    the charts, tables and text. The page loads nothing from the network (the
+    ``offline`` template leaves out JupyterLab's CDN scripts).
     """
     from nbconvert import HTMLExporter
 
@@ -96,7 +99,11 @@ def notebook_to_html(notebook: nbformat.NotebookNode) -> str:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if o.get("output_type") != "stream"]
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        template_name="offline",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(clean)
     return body

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
-from contextlib import asynccontextmanager
+import logging
+from collections.abc import Callable
+from contextlib import asynccontextmanager, suppress
 from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
+from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from .db import Database
@@ -22,6 +26,8 @@ from .state import SandboxState
 from .workspaces import models as _workspace_models  # noqa: F401  (tables)
 
 __all__ = ["BLOCKS", "create_app"]
+
+log = logging.getLogger("govlearn")
 
 #: Building-block packages under ``govlearn.sandbox``, in the order of the docs.
 #: Each exposes ``router`` (an APIRouter) and ``TAG`` (its OpenAPI tag).
@@ -48,6 +54,24 @@ def _load_blocks() -> list[ModuleType]:
     return modules
 
 
+async def _keep_house(
+    state: SandboxState, chores: list[Callable[[SandboxState], None]], interval: float
+) -> None:
+    """Run each building block's clean-up now and then every ``interval`` s."""
+    while True:
+        for chore in chores:
+            try:
+                await run_in_threadpool(chore, state)
+            except Exception as exc:  # the database is away: try next time
+                log.warning(
+                    "Housekeeping %s failed (%s); it runs again in %g s.",
+                    chore.__module__,
+                    exc,
+                    interval,
+                )
+        await asyncio.sleep(interval)
+
+
 def create_app(
     settings: SandboxSettings | None = None, *, settle_heap: bool = False
 ) -> FastAPI:
@@ -72,6 +96,8 @@ def create_app(
         limiter=RateLimiter(settings.rate_limit, settings.rate_burst),
     )
 
+    chores = [block.housekeeping for block in blocks if hasattr(block, "housekeeping")]
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         for block in blocks:
@@ -81,7 +107,16 @@ def create_app(
         if settle_heap:
             gc.collect()
             gc.freeze()
+        cleaning = None
+        if chores and settings.housekeeping_interval > 0:
+            cleaning = asyncio.create_task(
+                _keep_house(state, chores, settings.housekeeping_interval)
+            )
         yield
+        if cleaning is not None:
+            cleaning.cancel()
+            with suppress(asyncio.CancelledError):
+                await cleaning
         database.dispose()
 
     tags: list[dict[str, Any]] = [block.TAG for block in blocks]

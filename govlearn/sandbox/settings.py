@@ -33,6 +33,9 @@ class SandboxSettings:
     * **rate_limit** - calls per second allowed to one learner key, on average.
     * **rate_burst** - calls one learner key may make at once before limiting.
     * **max_body_bytes** - the largest request body accepted.
+    * **housekeeping_interval** - seconds between two clean-ups of rows that
+      can no longer be used (expired codes, tokens); 0 turns them off. The
+      first runs as the sandbox starts.
     """
 
     database_url: str = field(default_factory=default_database_url)
@@ -41,6 +44,7 @@ class SandboxSettings:
     rate_limit: float = 100.0
     rate_burst: int = 200
     max_body_bytes: int = 1_048_576
+    housekeeping_interval: float = 3600.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> SandboxSettings:

@@ -10,9 +10,9 @@ from . import envelope as _envelope  # noqa: F401  (error styles)
 from . import models as _models  # noqa: F401  (tables)
 from . import seed as _seed  # noqa: F401  (workspace seeder)
 from .read_cache import IdentityReadCache
-from .routes import TAG, router, startup
+from .routes import TAG, housekeeping, router, startup
 
-__all__ = ["MIDDLEWARE", "TAG", "router", "startup"]
+__all__ = ["MIDDLEWARE", "TAG", "housekeeping", "router", "startup"]
 
 #: Served before the route table: discovery, JWKS and repeated userinfo calls.
 MIDDLEWARE = (IdentityReadCache,)
