@@ -54,8 +54,8 @@ def cli() -> None:
     default=DEFAULT_LOOP,
     show_default=True,
     help="Event loop. asyncio lets in a burst of new connections at once; "
-    "uvloop lets in one per turn of the loop, so under load new connections "
-    "wait up to a second (docs/performance.md).",
+    "uvloop lets in one per turn of the loop, so on a busy server a burst "
+    "waits in line, the last for a second or more (docs/performance.md).",
 )
 @click.option(
     "--rate-limit",
