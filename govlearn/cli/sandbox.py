@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from ..sandbox.egress import EgressPolicy
 from ..sandbox.settings import SandboxSettings, default_database_url
 
 __all__ = ["DEFAULT_LOOP", "cli"]
@@ -58,6 +59,15 @@ def cli() -> None:
     "waits in line, the last for a second or more (docs/performance.md).",
 )
 @click.option(
+    "--service-networks",
+    envvar="GOVLEARN_SERVICE_NETWORKS",
+    default="public",
+    show_default=True,
+    help="Where learners' registered services may be: `public` (the public "
+    "internet), `any`, or networks allowed besides the public internet, such "
+    "as 10.42.0.0/16 (or GOVLEARN_SERVICE_NETWORKS).",
+)
+@click.option(
     "--rate-limit",
     default=100.0,
     show_default=True,
@@ -71,6 +81,7 @@ def serve(
     public_url: str,
     workers: int,
     loop: str,
+    service_networks: str,
     rate_limit: float,
 ) -> None:
     """Serve the sandbox with uvicorn."""
@@ -93,6 +104,11 @@ def serve(
     os.environ["GOVLEARN_ADMIN_KEY"] = settings.admin_key
     os.environ["GOVLEARN_PUBLIC_URL"] = settings.public_url
     os.environ["GOVLEARN_RATE_LIMIT"] = str(rate_limit)
+    try:
+        EgressPolicy.parse(service_networks)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--service-networks") from None
+    os.environ["GOVLEARN_SERVICE_NETWORKS"] = service_networks
     click.echo(
         f"GovLearn sandbox on http://{host}:{port} (API docs at /docs)", err=True
     )

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from .db import Database
+from .egress import EgressPolicy
 from .errors import install_error_handlers
 from .middleware import BodyLimitMiddleware, CorrelationIdMiddleware
 from .ratelimit import RateLimiter
@@ -94,6 +95,7 @@ def create_app(
         settings=settings,
         database=database,
         limiter=RateLimiter(settings.rate_limit, settings.rate_burst),
+        egress=EgressPolicy.parse(settings.service_networks),
     )
 
     chores = [block.housekeeping for block in blocks if hasattr(block, "housekeeping")]

@@ -33,6 +33,11 @@ class SandboxSettings:
     * **rate_limit** - calls per second allowed to one learner key, on average.
     * **rate_burst** - calls one learner key may make at once before limiting.
     * **max_body_bytes** - the largest request body accepted.
+    * **service_networks** - where the mediator may forward services that
+      learners register with a URL: ``any`` (the default, for a sandbox on
+      the learner's own machine), ``public`` (the public internet only; a
+      served sandbox's default) or a list of networks allowed besides it.
+      Link-local addresses (cloud metadata) are refused always.
     * **housekeeping_interval** - seconds between two clean-ups of rows that
       can no longer be used (expired codes, tokens); 0 turns them off. The
       first runs as the sandbox starts.
@@ -44,6 +49,7 @@ class SandboxSettings:
     rate_limit: float = 100.0
     rate_burst: int = 200
     max_body_bytes: int = 1_048_576
+    service_networks: str = "any"
     housekeeping_interval: float = 3600.0
 
     @classmethod

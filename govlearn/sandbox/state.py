@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .db import Database
+from .egress import EgressPolicy
 from .ratelimit import RateLimiter
 from .settings import SandboxSettings
 
@@ -119,6 +120,8 @@ class SandboxState:
     settings: SandboxSettings
     database: Database
     limiter: RateLimiter
+    #: Where the mediator may forward learners' registered services.
+    egress: EgressPolicy = field(default_factory=EgressPolicy)
     keys: KeyCache = field(default_factory=KeyCache)
     seeded: SeededWorkspaces = field(default_factory=SeededWorkspaces)
     #: Held while a re-check of stale learner keys runs (one at a time).

@@ -15,6 +15,7 @@ SERVE_ENV = (
     "GOVLEARN_ADMIN_KEY",
     "GOVLEARN_PUBLIC_URL",
     "GOVLEARN_RATE_LIMIT",
+    "GOVLEARN_SERVICE_NETWORKS",
 )
 
 
@@ -75,4 +76,26 @@ def test_an_unknown_loop_is_refused_before_serving(
     result = _serve(tmp_path, "--loop", "trio")
     assert result.exit_code == 2
     assert "'trio' is not one of 'asyncio', 'uvloop'" in result.output
+    assert served == []
+
+
+def test_served_sandboxes_forward_to_the_public_internet_unless_told(
+    served: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    monkeypatch.delenv("GOVLEARN_SERVICE_NETWORKS")
+    assert _serve(tmp_path).exit_code == 0
+    assert os.environ["GOVLEARN_SERVICE_NETWORKS"] == "public"
+    result = _serve(tmp_path, "--service-networks", "10.42.0.0/16, 127.0.0.1")
+    assert result.exit_code == 0, result.output
+    assert os.environ["GOVLEARN_SERVICE_NETWORKS"] == "10.42.0.0/16, 127.0.0.1"
+
+
+def test_a_service_network_that_is_not_one_is_refused(
+    served: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    result = _serve(tmp_path, "--service-networks", "10.42.0.0/16, pods")
+    assert result.exit_code == 2
+    assert "'pods' is not a network" in result.output
     assert served == []

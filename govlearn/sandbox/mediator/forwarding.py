@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Scope
 
 from ..deps import FORWARDED_STATE
+from ..egress import EgressPolicy, guarded_transport
 from ..errors import SandboxError, render_error
 from .xroad_errors import NETWORK_ERROR, XRoadError
 
@@ -248,23 +249,24 @@ async def _render_failure(scope: Scope, exc: Exception) -> Response:
     )
 
 
-_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-    weakref.WeakKeyDictionary()
-)
+_CLIENTS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[EgressPolicy, httpx.AsyncClient]
+] = weakref.WeakKeyDictionary()
 
 
-def _client() -> httpx.AsyncClient:
-    loop = asyncio.get_running_loop()
-    client = _CLIENTS.get(loop)
+def _client(policy: EgressPolicy) -> httpx.AsyncClient:
+    clients = _CLIENTS.setdefault(asyncio.get_running_loop(), {})
+    client = clients.get(policy)
     if client is None:
         client = httpx.AsyncClient(
+            transport=guarded_transport(policy),
             follow_redirects=False,
             timeout=httpx.Timeout(30.0, connect=5.0),
             trust_env=False,
         )
         for name in ("accept", "accept-encoding", "connection", "user-agent"):
             del client.headers[name]
-        _CLIENTS[loop] = client
+        clients[policy] = client
     return client
 
 
@@ -285,12 +287,17 @@ async def call_external(
     query: bytes,
     headers: Headers,
     body: bytes,
+    policy: EgressPolicy,
 ) -> ProviderAnswer:
-    """Call a learner-registered service over HTTP; raw bytes both ways."""
+    """Call a learner-registered service over HTTP; raw bytes both ways.
+
+    Only addresses ``policy`` allows are connected to; a refused one is a
+    network error, as when nothing listens there.
+    """
     url = external_url(service_url, raw_rest, query)
     outgoing = [(n, v) for n, v in headers if n not in _SECRET_HEADERS]
     outgoing.append((b"user-agent", USER_AGENT))
-    client = _client()
+    client = _client(policy)
     try:
         request = client.build_request(method, url, headers=outgoing, content=body)
         response = await client.send(request, stream=True)

@@ -261,7 +261,13 @@ async def _mediate(
     answer: ProviderAnswer
     if route.service_url:
         answer = await call_external(
-            route.service_url, request.method, target.raw_rest, query, headers, body
+            route.service_url,
+            request.method,
+            target.raw_rest,
+            query,
+            headers,
+            body,
+            get_state(request).egress,
         )
     else:
         provider = find_provider(service)
