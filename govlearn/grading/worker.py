@@ -32,6 +32,7 @@ from typing import Any
 import nbformat
 from traitlets.config import Config
 
+from .._logging import logger as log
 from .guard import BLOCKED_MARK
 from .outcomes import Problem
 from .template import KernelTemplate, TemplateKernelManager
@@ -382,7 +383,7 @@ def _run_notebook(
     problems: list[Problem] = []
     nb = nbformat.reads(source, as_version=4)
     kernel_name = nb.metadata.get("kernelspec", {}).get("name") or settings.kernel_name
-    kernel = pool.take(settings, kernel_name)
+    kernel = _ready_kernel(pool, settings, kernel_name, job.env)
     capped = threading.Event()
 
     def cap() -> None:
@@ -395,7 +396,6 @@ def _run_notebook(
             target = kernel.work / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        _set_identity(kernel, job.env, settings.startup_timeout)
         resources: dict[str, Any] = {
             "nbgrader": {
                 "notebook": name,
@@ -452,6 +452,46 @@ def _run_notebook(
         )
     finally:
         kernel.close()
+
+
+#: Kernels started for one notebook before it is recorded as an internal error.
+KERNEL_STARTS = 3
+
+
+def _ready_kernel(
+    pool: _KernelPool,
+    settings: ExecutionSettings,
+    kernel_name: str,
+    env: dict[str, str],
+) -> _Kernel:
+    """A kernel that has answered and holds the learner's sandbox identity.
+
+    A kernel can die before it answers, through no fault of the submission:
+    jupyter_client picks free TCP ports for it, and another process may bind
+    one of them before the kernel does ("Address already in use"). A fresh
+    kernel gets fresh ports, so up to :data:`KERNEL_STARTS` are tried.
+    """
+    for attempt in range(1, KERNEL_STARTS + 1):
+        kernel = pool.take(settings, kernel_name)
+        try:
+            _set_identity(kernel, env, settings.startup_timeout)
+        except RuntimeError as exc:
+            words = kernel.last_words()
+            kernel.close()
+            if attempt == KERNEL_STARTS:
+                raise RuntimeError(
+                    f"{KERNEL_STARTS} kernels in a row stopped before they were "
+                    f"ready ({exc}). Last kernel said: {words or 'nothing'}"
+                ) from exc
+            log.warning(
+                "A grading kernel stopped before it was ready (%s; it said: %s); "
+                "starting another.",
+                exc,
+                words or "nothing",
+            )
+            continue
+        return kernel
+    raise AssertionError("unreachable")
 
 
 def _set_identity(kernel: _Kernel, env: dict[str, str], timeout: float) -> None:

@@ -52,17 +52,31 @@ def tool_env(**extra: str) -> dict[str, str]:
     return env
 
 
+#: What a kernel prints when another process bound one of its TCP ports first.
+PORT_RACE = "ZMQError: Address already in use"
+
+
 def run_tool(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 900):
-    """Run a command; return the completed process (output as text)."""
-    return subprocess.run(
-        args,
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    """Run a command; return the completed process (output as text).
+
+    jupyter_client picks free ports for each kernel and the kernel binds them a
+    moment later; with tools running side by side another process can take
+    one first, and that kernel dies. The tools here do not retry, so a run
+    whose output shows that race is run again (at most twice more).
+    """
+    for _ in range(3):
+        done = subprocess.run(
+            args,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if PORT_RACE not in done.stdout + done.stderr:
+            break
+    return done
 
 
 @pytest.fixture(scope="session")
