@@ -235,6 +235,16 @@ def _child(request: dict[str, Any]) -> None:
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance()
+    except SystemExit as stop:
+        os._exit(stop.code if isinstance(stop.code, int) else 0)
+    except BaseException:
+        # os._exit skips the interpreter's own report, so write it to the
+        # kernel's log: the grader quotes it ("Address already in use", ...).
+        import traceback
+
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
     finally:
         os._exit(0)
 

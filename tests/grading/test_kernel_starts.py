@@ -39,6 +39,14 @@ def _job() -> worker.SubmissionJob:
     )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_pool():  # type: ignore[no-untyped-def]
+    """No spare kernel from an earlier test: each test starts its own."""
+    worker.close_pool()
+    yield
+    worker.close_pool()
+
+
 @pytest.fixture
 def killed_starts(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Kill the first ``n`` kernels the pool hands out; n is set by the test."""
@@ -77,3 +85,33 @@ def test_kernels_that_keep_stopping_are_an_internal_error(killed_starts):
     (problem,) = notebook.problems
     assert problem.kind == "internal_error"
     assert f"{worker.KERNEL_STARTS} kernels in a row stopped" in problem.detail
+
+
+def test_a_kernel_whose_port_was_taken_says_so_and_is_replaced(monkeypatch, caplog):
+    import socket
+
+    from govlearn.grading.template import TemplateKernelManager
+
+    taken: list[socket.socket] = []
+    launch = TemplateKernelManager._async_launch_kernel
+
+    async def launch_after_another_process(self, kernel_cmd, **kw):  # type: ignore[no-untyped-def]
+        if not taken:  # the race: someone binds the kernel's shell port first
+            squatter = socket.socket()
+            squatter.bind((self.ip, self.shell_port))
+            squatter.listen()
+            taken.append(squatter)
+        await launch(self, kernel_cmd, **kw)
+
+    monkeypatch.setattr(
+        TemplateKernelManager, "_async_launch_kernel", launch_after_another_process
+    )
+    try:
+        with caplog.at_level(logging.WARNING, logger="govlearn"):
+            result = worker.run_submission(_job())
+    finally:
+        for squatter in taken:
+            squatter.close()
+    (notebook,) = result.notebooks
+    assert taken and notebook.problems == []
+    assert "Address already in use" in caplog.text
