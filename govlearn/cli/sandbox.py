@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from ..sandbox.egress import EgressPolicy
+from ..sandbox.egress import SERVED_DEFAULT, SETTING, EgressPolicy
 from ..sandbox.settings import SandboxSettings, default_database_url
 
 __all__ = ["DEFAULT_LOOP", "cli"]
@@ -31,6 +31,14 @@ database_option = click.option(
 @click.group()
 def cli() -> None:
     """Serve the mock GovStack sandbox and manage learner keys."""
+
+
+def _service_networks(_ctx: object, _param: object, value: str) -> str:
+    try:
+        EgressPolicy.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
 
 
 @cli.command()
@@ -60,8 +68,9 @@ def cli() -> None:
 )
 @click.option(
     "--service-networks",
-    envvar="GOVLEARN_SERVICE_NETWORKS",
-    default="public",
+    envvar=SETTING,
+    default=SERVED_DEFAULT,
+    callback=_service_networks,
     show_default=True,
     help="Where learners' registered services may be: `public` (the public "
     "internet), `any`, or networks allowed besides the public internet, such "
@@ -104,11 +113,7 @@ def serve(
     os.environ["GOVLEARN_ADMIN_KEY"] = settings.admin_key
     os.environ["GOVLEARN_PUBLIC_URL"] = settings.public_url
     os.environ["GOVLEARN_RATE_LIMIT"] = str(rate_limit)
-    try:
-        EgressPolicy.parse(service_networks)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--service-networks") from None
-    os.environ["GOVLEARN_SERVICE_NETWORKS"] = service_networks
+    os.environ[SETTING] = service_networks
     click.echo(
         f"GovLearn sandbox on http://{host}:{port} (API docs at /docs)", err=True
     )

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 
 from .app import create_app
+from .egress import SERVED_DEFAULT, SETTING
 from .settings import SandboxSettings
 
 app = create_app(
     SandboxSettings.from_env(
         public_url=os.environ.get("GOVLEARN_PUBLIC_URL", ""),
         rate_limit=float(os.environ.get("GOVLEARN_RATE_LIMIT", "100")),
-        service_networks=os.environ.get("GOVLEARN_SERVICE_NETWORKS", "public"),
+        service_networks=os.environ.get(SETTING, SERVED_DEFAULT),
     ),
     settle_heap=True,
 )

@@ -30,13 +30,15 @@ import anyio
 import httpcore
 import httpx
 
-__all__ = ["EgressPolicy", "EgressRefused", "guarded_transport"]
+__all__ = ["SERVED_DEFAULT", "EgressPolicy", "EgressRefused", "guarded_transport"]
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 #: The setting (``GOVLEARN_SERVICE_NETWORKS``) that widens the policy.
 SETTING = "GOVLEARN_SERVICE_NETWORKS"
+#: The policy of a served sandbox (``govlearn sandbox serve``, the ASGI app).
+SERVED_DEFAULT = "public"
 
 
 class EgressRefused(httpcore.ConnectError):
@@ -148,16 +150,17 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, policy: EgressPolicy) -> None:
-        super().__init__(trust_env=False)
+        limits = httpx.Limits()
+        super().__init__(trust_env=False, limits=limits)
         # httpx has no public hook for the network backend: swap its pool for
         # one with the guarded backend (the egress tests fail if this stops
         # taking effect).
         ssl_context = self._pool._ssl_context  # type: ignore[union-attr]
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
-            max_connections=100,
-            max_keepalive_connections=20,
-            keepalive_expiry=5.0,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
             network_backend=_GuardedBackend(policy),
         )
 

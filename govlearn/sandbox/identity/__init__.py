@@ -9,8 +9,9 @@ from __future__ import annotations
 from . import envelope as _envelope  # noqa: F401  (error styles)
 from . import models as _models  # noqa: F401  (tables)
 from . import seed as _seed  # noqa: F401  (workspace seeder)
+from .housekeeping import housekeeping
 from .read_cache import IdentityReadCache
-from .routes import TAG, housekeeping, router, startup
+from .routes import TAG, router, startup
 
 __all__ = ["MIDDLEWARE", "TAG", "housekeeping", "router", "startup"]
 

@@ -10,6 +10,8 @@ call still hears that its code or token *expired*; afterwards it is unknown.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -17,7 +19,9 @@ from sqlalchemy.orm import Session
 from ..db import utcnow
 from .models import AccessToken, AuthCode, LoginTransaction, UsedAssertion
 
-__all__ = ["KEEP_EXPIRED", "purge_expired"]
+__all__ = ["KEEP_EXPIRED", "housekeeping", "purge_expired"]
+
+log = logging.getLogger("govlearn")
 
 #: How long an expired row is kept, so late calls get the precise error.
 KEEP_EXPIRED = dt.timedelta(days=1)
@@ -37,3 +41,15 @@ def purge_expired(session: Session, now: dt.datetime | None = None) -> dict[str,
         result = session.execute(delete(model).where(model.expires_at < cutoff))
         removed[model.__tablename__] = int(getattr(result, "rowcount", 0) or 0)
     return removed
+
+
+def housekeeping(state: Any) -> None:
+    """Delete login transactions, codes and tokens a day past their expiry."""
+    with state.database.session() as session:
+        removed = purge_expired(session)
+    if any(removed.values()):
+        log.info(
+            "deleted %d expired identity rows (%s)",
+            sum(removed.values()),
+            ", ".join(f"{table}: {n}" for table, n in removed.items() if n),
+        )

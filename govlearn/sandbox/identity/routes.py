@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -17,7 +16,6 @@ from ..deps import CurrentLearner, DbSession, get_state
 from . import clients, enrollment, login, tokens, verification
 from .claims import ACR_VALUES, SCOPES, SUPPORTED_CLAIMS
 from .envelope import IdentityFailure, envelope, timestamp
-from .housekeeping import purge_expired
 from .keys import ProviderKey, provider_key
 from .schemas import (
     AuthCodeEnvelope,
@@ -30,8 +28,6 @@ from .schemas import (
     SendOtpEnvelope,
     YesNoEnvelope,
 )
-
-log = logging.getLogger("govlearn")
 
 __all__ = ["TAG", "issuer_of", "router"]
 
@@ -64,18 +60,6 @@ def _key(request: Request) -> ProviderKey:
 def startup(state: Any) -> None:
     """Create (or load) the signing key when the application starts."""
     provider_key(state.database)
-
-
-def housekeeping(state: Any) -> None:
-    """Delete login transactions, codes and tokens a day past their expiry."""
-    with state.database.session() as session:
-        removed = purge_expired(session)
-    if any(removed.values()):
-        log.info(
-            "deleted %d expired identity rows (%s)",
-            sum(removed.values()),
-            ", ".join(f"{table}: {n}" for table, n in removed.items() if n),
-        )
 
 
 @router.get("/.well-known/openid-configuration")
