@@ -139,6 +139,13 @@ def test_home_page_opens_first(lab: Lab, page: Any, artifacts: Path) -> None:
         timeout=120_000,
     )
     assert page.url.endswith("/lab/tree/Home.ipynb")
+    # Each markdown cell renders on its own: the module list, in the third cell,
+    # may appear after the heading on a busy machine.
+    page.wait_for_selector(
+        '.jp-RenderedMarkdown a:has-text("unconditional social cash transfer")',
+        state="attached",
+        timeout=60_000,
+    )
     links = page.locator(".jp-RenderedMarkdown a").all_text_contents()
     assert any("unconditional social cash transfer" in link for link in links)
     page.screenshot(path=str(artifacts / "jupyterlab-home.png"))
