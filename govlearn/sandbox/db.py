@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.schema import CreateColumn
 
-__all__ = ["Base", "Database", "normalise_url", "utcnow"]
+__all__ = ["Base", "Database", "normalise_url", "upgrade_step", "utcnow"]
 
 log = logging.getLogger("govlearn")
 
@@ -45,6 +46,42 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+Upgrade = Callable[[Connection], None]
+_upgrades: list[Upgrade] = []
+
+
+def upgrade_step(step: Upgrade) -> Upgrade:
+    """Register ``step`` to bring rows stored by an earlier version up to date.
+
+    Steps run at every start-up, after missing columns are added and before
+    missing indexes are, so they must do nothing when there is nothing to do.
+    """
+    _upgrades.append(step)
+    return step
+
+
+def _add_missing_columns(connection: Connection) -> None:
+    """Add the columns that tables made by an earlier GovLearn version lack.
+
+    Every column added since a table was first released has a server default,
+    so stored rows get a value.
+    """
+    inspector = inspect(connection)
+    present = set(inspector.get_table_names())
+    for table in Base.metadata.sorted_tables:
+        if table.name not in present:
+            continue
+        stored = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in stored:
+                continue
+            definition = CreateColumn(column).compile(dialect=connection.dialect)
+            log.info("Adding the column %s to %s", column.name, table.name)
+            connection.exec_driver_sql(
+                f"ALTER TABLE {table.name} ADD COLUMN {definition}"
+            )
 
 
 def _index_names(connection: Connection) -> set[str]:
@@ -106,7 +143,10 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_tables(self) -> None:
-        """Create every table that is missing; never drops or alters one.
+        """Create every table that is missing and bring older ones up to date.
+
+        Tables are never dropped: an older table gets its missing columns,
+        the upgrade steps and its missing indexes.
 
         On PostgreSQL an advisory lock keeps replicas that start together
         from racing each other.
@@ -115,6 +155,9 @@ class Database:
             if not self.is_sqlite:
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(726371)")
             Base.metadata.create_all(connection)
+            _add_missing_columns(connection)
+            for step in _upgrades:
+                step(connection)
             _add_missing_indexes(connection)
 
     @contextmanager

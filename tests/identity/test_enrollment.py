@@ -132,6 +132,28 @@ def test_duplicates_are_refused_and_updates_keep_the_vid(sandbox, alice):
     assert alice.identity.verify_yes_no(first.vid, "lives_in_region", region="Northern")
 
 
+SAME_NAMES = [
+    ("Élodie Exemple", "ÉLODIE EXEMPLE"),
+    ("Ｊａｎｅ Example", "jane example"),  # full-width letters
+    ("Ольга Пример", "ОЛЬГА  ПРИМЕР"),
+    ("Straße Example", "STRASSE EXAMPLE"),
+    ("Zoë Example", "Zoe\u0308 Example"),  # e and a combining diaeresis
+]
+
+
+def test_the_same_name_in_any_case_or_spacing_is_one_person(sandbox, alice):
+    for day, (stored, sent) in enumerate(SAME_NAMES, start=10):
+        born = f"1988-08-{day}"
+        alice.identity.enroll(stored, birthdate=born)
+        before = snapshot_tables(sandbox.database_url)
+        with pytest.raises(IdentityError) as duplicate:
+            alice.identity.enroll(sent, birthdate=born)
+        assert duplicate.value.code == "duplicate_identity", sent
+        assert snapshot_tables(sandbox.database_url) == before
+        # Another birthdate is another person.
+        assert alice.identity.enroll(sent, birthdate=f"1989-08-{day}").created
+
+
 def test_an_update_into_another_persons_name_and_birthdate_is_refused(sandbox, alice):
     first = alice.identity.enroll("Fay Example", birthdate="1975-07-07")
     alice.identity.enroll("Gus Example", birthdate="1975-07-07")

@@ -2,8 +2,9 @@
 
 * 50 enrollments sent at once by 10 learners are all stored, on SQLite and
   PostgreSQL; the same person sent eight times at once is stored once.
-* A database made before the one-person-per-name index gets it at start-up,
-  or, when its rows already break it, a warning and a working sandbox.
+* A database made before names were compared by ``name_key`` gets the
+  column, every stored person's key and the unique index at start-up, or,
+  when its rows already break the index, a warning and a working sandbox.
 * Stopping the sandbox and starting a new one on the same database keeps
   every record and the identity provider's signing key.
 * Two replicas on one PostgreSQL complete one login with the steps sent to
@@ -95,49 +96,98 @@ def test_the_same_person_sent_at_once_is_enrolled_once(database_url):
         running.close()
 
 
-INDEX = "ux_identity_people_person"
+INDEX = "ux_identity_people_name"
+OLD_INDEX = "ux_identity_people_person"
 
 
-def _without_the_person_index(database_url: str) -> Database:
-    """A database laid out as before the index, holding two equal people."""
+def _as_released_before_name_keys(database_url: str, names: list[str]) -> Database:
+    """A database laid out as an earlier version left it, holding ``names``.
+
+    That version had no ``name_key`` column and, when ``names`` allow it,
+    compared names with a ``lower()`` index.
+    """
     database = Database(database_url)
     database.create_tables()
     with database.engine.begin() as connection:
         connection.exec_driver_sql(f"DROP INDEX {INDEX}")
     with database.session() as session:
-        for number in ("1", "2"):
+        for number, name in enumerate(names, start=1):
             session.add(
                 Person(
                     workspace_id="old",
                     uin=f"500000000{number}",
                     vid=f"600000000{number}",
                     enrollment_id=f"old-{number}",
-                    full_name="Eli Example",
+                    full_name=name,
                     birthdate="1970-01-01",
                 )
+            )
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE identity_people DROP COLUMN name_key")
+        if len({name.lower() for name in names}) == len(names):
+            connection.exec_driver_sql(
+                f"CREATE UNIQUE INDEX {OLD_INDEX} ON identity_people "
+                "(workspace_id, lower(full_name), birthdate)"
             )
     return database
 
 
-def _has_index(database: Database) -> bool:
+def _indexes(database: Database) -> set[str]:
     from govlearn.sandbox.db import _index_names
 
     with database.engine.connect() as connection:
-        return INDEX in _index_names(connection)
+        return _index_names(connection) & {INDEX, OLD_INDEX}
 
 
-def test_an_older_database_gets_the_person_index_at_start_up(database_url, caplog):
-    database = _without_the_person_index(database_url)
+def _name_keys(database: Database) -> dict[str, str]:
+    with database.session() as session:
+        people = session.scalars(select(Person).filter_by(workspace_id="old"))
+        return {person.enrollment_id: person.name_key for person in people}
+
+
+def test_an_older_database_gets_name_keys_and_their_index_at_start_up(
+    database_url,
+):
+    database = _as_released_before_name_keys(
+        database_url, ["Élodie  Exemple", "Ян Пример"]
+    )
+    try:
+        assert _indexes(database) == {OLD_INDEX}
+        database.create_tables()
+        assert _indexes(database) == {INDEX}
+        assert _name_keys(database) == {
+            "old-1": "élodie exemple",
+            "old-2": "ян пример",
+        }
+        database.create_tables()  # again: nothing left to do
+        assert _indexes(database) == {INDEX}
+    finally:
+        database.dispose()
+    running = start_sandbox(database_url)
+    try:
+        old = running.learner("old")
+        with pytest.raises(IdentityError) as duplicate:
+            old.identity.enroll("ÉLODIE EXEMPLE", birthdate="1970-01-01")
+        assert duplicate.value.code == "duplicate_identity"
+        assert old.identity.enroll("Élodie Exemple", birthdate="1970-01-02").created
+    finally:
+        running.close()
+
+
+def test_stored_duplicates_leave_the_index_out_with_a_warning(database_url, caplog):
+    database = _as_released_before_name_keys(
+        database_url, ["Eli Example", "ELI EXAMPLE"]
+    )
     try:
         with caplog.at_level(logging.WARNING, logger="govlearn"):
             database.create_tables()  # the stored twins break the index
-        assert not _has_index(database)
+        assert _indexes(database) == set()
         assert f"Could not add the unique index {INDEX}" in caplog.text
         with database.session() as session:
             assert session.query(Person).filter_by(workspace_id="old").count() == 2
             session.query(Person).filter_by(enrollment_id="old-2").delete()
         database.create_tables()
-        assert _has_index(database)
+        assert _indexes(database) == {INDEX}
     finally:
         database.dispose()
 

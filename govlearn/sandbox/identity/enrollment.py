@@ -14,14 +14,14 @@ import re
 import secrets
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from .envelope import IdentityFailure, timestamp
 from .keys import ProviderKey
-from .models import Person
+from .models import Person, name_key
 from .schemas import EnrollmentRequest
 from .seed import DEMO_OTP
 
@@ -245,12 +245,12 @@ def enroll(
 def _same_person(session: Session, workspace_id: str, values: dict[str, str]) -> bool:
     """Whether the workspace holds someone of this name (any case) and birthdate.
 
-    The comparison is the database's ``lower()``, as in the unique index.
+    Names are compared by :func:`name_key`, as in the unique index.
     """
     found = session.scalars(
         select(Person.id).where(
             Person.workspace_id == workspace_id,
-            func.lower(Person.full_name) == func.lower(values["full_name"]),
+            Person.name_key == name_key(values["full_name"]),
             Person.birthdate == values["birthdate"],
         )
     ).first()

@@ -8,22 +8,25 @@ key is the identity provider's own and is shared by every workspace.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import unicodedata
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Connection,
     DateTime,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
-    text,
+    bindparam,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from ..db import Base, utcnow
+from ..db import Base, upgrade_step, utcnow
 
 __all__ = [
     "AccessToken",
@@ -33,6 +36,7 @@ __all__ = [
     "Person",
     "SigningKey",
     "UsedAssertion",
+    "name_key",
 ]
 
 
@@ -74,9 +78,9 @@ class Person(Base):
         # One person per name (any case) and birthdate in a workspace, also
         # when two enrollments of the same person arrive at the same moment.
         Index(
-            "ux_identity_people_person",
+            "ux_identity_people_name",
             "workspace_id",
-            text("lower(full_name)"),
+            "name_key",
             "birthdate",
             unique=True,
         ),
@@ -89,6 +93,8 @@ class Person(Base):
     enrollment_id: Mapped[str] = mapped_column(String(64))
     ref_id: Mapped[str] = mapped_column(String(128), default="")
     full_name: Mapped[str] = mapped_column(String(200))
+    # The full name as compared: see :func:`name_key`. Set with ``full_name``.
+    name_key: Mapped[str] = mapped_column(String(200), server_default="")
     given_name: Mapped[str] = mapped_column(String(100), default="")
     family_name: Mapped[str] = mapped_column(String(100), default="")
     birthdate: Mapped[str] = mapped_column(String(10))
@@ -106,6 +112,44 @@ class Person(Base):
     synthetic: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = _when()
     updated_at: Mapped[dt.datetime] = _when()
+
+    @validates("full_name")
+    def _keep_name_key(self, _attribute: str, full_name: str) -> str:
+        self.name_key = name_key(full_name)
+        return full_name
+
+
+def name_key(full_name: str) -> str:
+    """The form of a full name two enrollments are compared in.
+
+    Letter case is folded for every alphabet (``"ÉLODIE"`` is ``"élodie"``),
+    composed and decomposed accents are one, and runs of spaces are one space.
+    Computed here, not by the database, so SQLite and PostgreSQL (whatever
+    its locale) agree.
+    """
+    return " ".join(unicodedata.normalize("NFKC", full_name).casefold().split())
+
+
+@upgrade_step
+def _fill_name_keys(connection: Connection) -> None:
+    """Give people stored before ``name_key`` existed theirs.
+
+    Also drops the index that compared names with the database's ``lower()``.
+    """
+    connection.exec_driver_sql("DROP INDEX IF EXISTS ux_identity_people_person")
+    table = cast(Table, Person.__table__)
+    rows = connection.execute(
+        table.select()
+        .with_only_columns(table.c.id, table.c.full_name)
+        .where(table.c.name_key == "", table.c.full_name != "")
+    ).all()
+    if rows:
+        connection.execute(
+            table.update()
+            .where(table.c.id == bindparam("row_id"))
+            .values(name_key=bindparam("key")),
+            [{"row_id": row.id, "key": name_key(row.full_name)} for row in rows],
+        )
 
 
 class OidcClient(Base):
