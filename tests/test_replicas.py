@@ -195,3 +195,26 @@ def test_the_identity_flow_alternates_between_replicas(cohort: Cohort) -> None:
     used = set(transport.sent)
     assert len(used) == 2, used
     assert len(transport.sent) >= 6
+
+
+def test_a_reset_on_one_replica_is_seeded_at_once_for_the_other(
+    cohort: Cohort,
+) -> None:
+    with cohort.admin(0) as admin:
+        key = admin.post("/admin/learners", json={"learnerId": "restarter"}).json()[
+            "key"
+        ]
+    other = govlearn.Client(cohort.replicas[1].url, key)
+    try:
+        enrolled = other.identity.enroll("Rae Example", birthdate="1990-02-02")
+        assert other.identity.verify_yes_no(enrolled.vid, "age_over", min_age=18)
+        with cohort.admin(0) as admin:
+            reset = admin.post("/admin/learners/restarter/reset")
+        assert reset.status_code == 200, reset.text
+        # At once, with the other replica's cache of the key still fresh: the
+        # enrollment is gone and the demo people are back.
+        with pytest.raises(govlearn.IdentityError):
+            other.identity.verify_yes_no(enrolled.vid, "age_over", min_age=18)
+        assert other.identity.verify_yes_no("9038952310", "age_over", min_age=18)
+    finally:
+        other.close()

@@ -244,7 +244,7 @@ def revoke(learner_id: str, database_url: str | None) -> None:
 @click.argument("learner_id")
 @database_option
 def reset(learner_id: str, database_url: str | None) -> None:
-    """Empty a learner's workspace; it is seeded again on their next call."""
+    """Empty a learner's workspace and seed it afresh."""
     from ..sandbox.errors import SandboxError
     from ..sandbox.workspaces.service import reset_learner
 

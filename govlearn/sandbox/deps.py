@@ -110,8 +110,8 @@ def _lookup_learner(state: SandboxState, digest: str) -> tuple[str, str]:
 def refresh_keys(state: SandboxState, digests: list[str]) -> None:
     """Check cached learner keys against the database again, in one query.
 
-    Revoked or deleted keys leave the cache; a workspace reset on another
-    replica (a new generation) is seeded again here.
+    Revoked or deleted keys leave the cache; for a workspace reset on another
+    replica (a new generation) the seed is checked again here.
     """
     if not digests:
         return

@@ -97,8 +97,8 @@ class KeyCache:
 class SeededWorkspaces:
     """The ``(workspace, generation)`` pairs this process has seeded or seen seeded.
 
-    Resetting a workspace raises its learner's generation, so a reset on any
-    replica makes the next key check here seed the workspace again.
+    Resetting a workspace raises its learner's generation; the reset seeds the
+    workspace itself, and the next key check here makes sure of it.
     """
 
     def __init__(self) -> None:

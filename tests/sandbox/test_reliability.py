@@ -96,6 +96,61 @@ def test_the_same_person_sent_at_once_is_enrolled_once(database_url):
         running.close()
 
 
+def _workspace_rows(database_url: str, workspace_id: str) -> tuple[int, list[str]]:
+    """How many people, and which seed markers, a workspace holds."""
+    from govlearn.sandbox.workspaces.models import WorkspaceSeed
+
+    engine = create_engine(normalise_url(database_url))
+    try:
+        with engine.connect() as connection:
+            people = connection.execute(
+                select(func.count())
+                .select_from(Person)
+                .where(Person.workspace_id == workspace_id)
+            ).scalar_one()
+            seeds = connection.scalars(
+                select(WorkspaceSeed.seeder).where(
+                    WorkspaceSeed.workspace_id == workspace_id
+                )
+            ).all()
+            return people, sorted(seeds)
+    finally:
+        engine.dispose()
+
+
+def test_resets_during_the_first_calls_leave_one_seed(database_url):
+    """Resets racing a learner's first calls (which seed): never a 500, one seed."""
+    from govlearn.sandbox.identity.seed import DEMO_PEOPLE
+
+    running = start_sandbox(database_url)
+    try:
+        key = running.new_key("racer")
+        start = threading.Barrier(8)
+
+        def call(number: int) -> int:
+            start.wait()
+            if number % 2:
+                return httpx.post(
+                    f"{running.url}/admin/learners/racer/reset",
+                    headers={"X-GovLearn-Admin-Key": running.admin_key},
+                    timeout=60,
+                ).status_code
+            return httpx.get(
+                f"{running.url}/workspace",
+                headers={"X-GovLearn-Key": key},
+                timeout=60,
+            ).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(call, range(8)))
+        assert statuses == [200] * 8
+        people, seeds = _workspace_rows(database_url, "racer")
+        assert people == len(DEMO_PEOPLE)
+        assert seeds == ["consent", "identity", "mediator", "registries"]
+    finally:
+        running.close()
+
+
 INDEX = "ux_identity_people_name"
 OLD_INDEX = "ux_identity_people_person"
 

@@ -87,7 +87,7 @@ def revoke_learner(
 def reset_learner(
     learner_id: str, _admin: AdminAccess, session: DbSession, request: Request
 ) -> ResetOut:
-    """Empty a learner's workspace; it is seeded again on their next call."""
+    """Empty a learner's workspace and seed it afresh."""
     removed = service.reset_learner(session, learner_id)
     get_state(request).keys.drop_learner(learner_id)
     return ResetOut(learnerId=learner_id, removedRecords=removed)

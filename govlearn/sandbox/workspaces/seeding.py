@@ -1,4 +1,5 @@
-"""Starting data for each workspace, filled in lazily on a learner's first call.
+"""Starting data for each workspace: filled in on a learner's first call, and
+again in the same transaction that resets their workspace.
 
 A building block registers a seeder with :func:`seeder`; it receives a session
 and a workspace id and inserts that workspace's synthetic starting records.
@@ -16,7 +17,13 @@ from sqlalchemy.orm import Session
 from ..db import Base, Database
 from .models import WorkspaceSeed
 
-__all__ = ["SHARED_WORKSPACE", "ensure_seeded", "reset_workspace", "seeder"]
+__all__ = [
+    "SHARED_WORKSPACE",
+    "ensure_seeded",
+    "reset_workspace",
+    "seed_workspace",
+    "seeder",
+]
 
 Seeder = Callable[[Session, str], None]
 _SEEDERS: dict[str, Seeder] = {}
@@ -61,11 +68,25 @@ def ensure_seeded(database: Database, workspace_id: str) -> None:
             continue
 
 
-def reset_workspace(session: Session, workspace_id: str) -> int:
-    """Delete every row that belongs to ``workspace_id``; return how many.
+def seed_workspace(session: Session, workspace_id: str) -> None:
+    """Run every registered seeder for an emptied ``workspace_id`` in ``session``.
 
-    The next call of that learner seeds the workspace afresh.
+    For a reset: the caller commits the emptying and the new seed together.
+    A seeder that another replica ran meanwhile (the learner's first call,
+    at the same moment) is left as that replica stored it.
     """
+    for name, function in sorted(_SEEDERS.items()):
+        try:
+            with session.begin_nested():
+                session.add(WorkspaceSeed(workspace_id=workspace_id, seeder=name))
+                session.flush()
+                function(session, workspace_id)
+        except IntegrityError:
+            continue
+
+
+def reset_workspace(session: Session, workspace_id: str) -> int:
+    """Delete every row that belongs to ``workspace_id``; return how many."""
     removed = 0
     for table in reversed(Base.metadata.sorted_tables):
         column = table.c.get("workspace_id")

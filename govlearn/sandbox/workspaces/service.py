@@ -11,7 +11,7 @@ from ..db import utcnow
 from ..errors import SandboxError
 from .keys import hash_key, new_key, valid_learner_id
 from .models import Learner
-from .seeding import reset_workspace
+from .seeding import reset_workspace, seed_workspace
 
 __all__ = [
     "IssuedKey",
@@ -97,7 +97,14 @@ def revoke_learner(session: Session, learner_id: str) -> None:
 
 
 def reset_learner(session: Session, learner_id: str) -> int:
-    """Empty a learner's workspace; the next call seeds it afresh."""
+    """Empty a learner's workspace and seed it afresh; return the rows removed.
+
+    Both happen in ``session``'s transaction, so no replica ever sees the
+    workspace empty: before the commit it reads the old rows, after it the
+    new seed.
+    """
     learner = _require(session, learner_id)
     learner.generation += 1
-    return reset_workspace(session, learner_id)
+    removed = reset_workspace(session, learner_id)
+    seed_workspace(session, learner_id)
+    return removed
