@@ -154,6 +154,16 @@ def test_the_same_name_in_any_case_or_spacing_is_one_person(sandbox, alice):
         assert alice.identity.enroll(sent, birthdate=f"1989-08-{day}").created
 
 
+def test_long_names_in_any_alphabet_are_stored(sandbox, alice):
+    # One word of 200 characters (given name too long to derive) that NFKC
+    # writes as 3,600, and one that case folding doubles.
+    for day, name in enumerate(["\ufdfa" * 200, "ß" * 200], start=10):
+        assert alice.identity.enroll(name, birthdate=f"1977-07-{day}").created
+        with pytest.raises(IdentityError) as duplicate:
+            alice.identity.enroll(name, birthdate=f"1977-07-{day}")
+        assert duplicate.value.code == "duplicate_identity"
+
+
 def test_an_update_into_another_persons_name_and_birthdate_is_refused(sandbox, alice):
     first = alice.identity.enroll("Fay Example", birthdate="1975-07-07")
     alice.identity.enroll("Gus Example", birthdate="1975-07-07")

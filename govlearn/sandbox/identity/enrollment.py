@@ -31,9 +31,11 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
 #: enrollment field -> (Person attribute, longest value)
+_NAME_PART_LIMIT = 100  # givenName and familyName, as below
+
 _TEXT_FIELDS = {
-    "givenName": ("given_name", 100),
-    "familyName": ("family_name", 100),
+    "givenName": ("given_name", _NAME_PART_LIMIT),
+    "familyName": ("family_name", _NAME_PART_LIMIT),
     "gender": ("gender", 40),
     "city": ("locality", 100),
     "locality": ("locality", 100),
@@ -128,9 +130,11 @@ def _attributes(fields: dict[str, Any], partial: bool) -> dict[str, str]:
             )
         values["phone"] = phone
     if "full_name" in values:
+        # Names not sent are taken from the full name, where they fit.
         given, _, family = values["full_name"].partition(" ")
-        values.setdefault("given_name", given)
-        values.setdefault("family_name", family)
+        for attribute, part in (("given_name", given), ("family_name", family)):
+            if len(part) <= _NAME_PART_LIMIT:
+                values.setdefault(attribute, part)
     return values
 
 

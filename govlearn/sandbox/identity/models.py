@@ -8,6 +8,7 @@ key is the identity provider's own and is shared by every workspace.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import unicodedata
 from typing import Any, cast
 
@@ -94,7 +95,7 @@ class Person(Base):
     ref_id: Mapped[str] = mapped_column(String(128), default="")
     full_name: Mapped[str] = mapped_column(String(200))
     # The full name as compared: see :func:`name_key`. Set with ``full_name``.
-    name_key: Mapped[str] = mapped_column(String(200), server_default="")
+    name_key: Mapped[str] = mapped_column(String(64), server_default="")
     given_name: Mapped[str] = mapped_column(String(100), default="")
     family_name: Mapped[str] = mapped_column(String(100), default="")
     birthdate: Mapped[str] = mapped_column(String(10))
@@ -120,14 +121,16 @@ class Person(Base):
 
 
 def name_key(full_name: str) -> str:
-    """The form of a full name two enrollments are compared in.
+    """The key two enrollments' full names are compared by: equal names, equal keys.
 
     Letter case is folded for every alphabet (``"ÉLODIE"`` is ``"élodie"``),
     composed and decomposed accents are one, and runs of spaces are one space.
-    Computed here, not by the database, so SQLite and PostgreSQL (whatever
-    its locale) agree.
+    The key is the SHA-256 of that form, 64 characters whatever the name
+    (folding can make a name many times longer). Computed here, not by the
+    database, so SQLite and PostgreSQL (whatever its locale) agree.
     """
-    return " ".join(unicodedata.normalize("NFKC", full_name).casefold().split())
+    folded = " ".join(unicodedata.normalize("NFKC", full_name).casefold().split())
+    return hashlib.sha256(folded.encode()).hexdigest()
 
 
 @upgrade_step
