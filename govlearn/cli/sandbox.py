@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -18,6 +19,26 @@ __all__ = ["DEFAULT_LOOP", "cli"]
 #: burst of new connections waits in line, the last for about a second.
 #: asyncio's loop takes them all at once (docs/performance.md).
 DEFAULT_LOOP = "asyncio"
+
+
+def _log_config() -> dict[str, object]:
+    """uvicorn's logging, with the sandbox's own ``govlearn`` logger beside it.
+
+    The library installs no handlers; a served sandbox is an application, and
+    an operator needs its warnings and tracebacks in the same log as uvicorn's.
+    """
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["govlearn"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
+
 
 database_option = click.option(
     "--database-url",
@@ -124,6 +145,7 @@ def serve(
         workers=workers,
         loop=loop,
         log_level="info",
+        log_config=_log_config(),
         proxy_headers=True,
         forwarded_allow_ips="*",
     )
@@ -135,9 +157,10 @@ def learners() -> None:
 
 
 def _database(url: str | None):  # type: ignore[no-untyped-def]
-    from ..sandbox.app import create_app  # noqa: F401  (registers every table)
+    from ..sandbox.app import load_blocks
     from ..sandbox.db import Database
 
+    load_blocks()  # every table and seeder, so a reset empties and seeds them all
     database = Database(url or default_database_url())
     database.create_tables()
     return database

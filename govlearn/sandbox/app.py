@@ -19,14 +19,14 @@ from starlette.concurrency import run_in_threadpool
 from .. import __version__
 from .db import Database
 from .egress import EgressPolicy
-from .errors import install_error_handlers
+from .errors import UnexpectedErrorMiddleware, install_error_handlers
 from .middleware import BodyLimitMiddleware, CorrelationIdMiddleware
 from .ratelimit import RateLimiter
 from .settings import SandboxSettings
 from .state import SandboxState
 from .workspaces import models as _workspace_models  # noqa: F401  (tables)
 
-__all__ = ["BLOCKS", "create_app"]
+__all__ = ["BLOCKS", "create_app", "load_blocks"]
 
 log = logging.getLogger("govlearn")
 
@@ -43,7 +43,12 @@ that learner's own workspace. All people and records here are synthetic.
 """
 
 
-def _load_blocks() -> list[ModuleType]:
+def load_blocks() -> list[ModuleType]:
+    """Import every building block present, registering its tables and seeders.
+
+    Anything that works on the database without an app (the learner-key
+    commands) calls this first, or it would know only the workspace tables.
+    """
     modules = []
     for name in BLOCKS:
         qualified = f"{__package__}.{name}"
@@ -88,7 +93,7 @@ def create_app(
     docs/performance.md).
     """
     settings = settings or SandboxSettings.from_env()
-    blocks = _load_blocks()
+    blocks = load_blocks()
     database = Database(settings.database_url)
     database.create_tables()
     state = SandboxState(
@@ -152,5 +157,6 @@ def create_app(
         for middleware in getattr(block, "MIDDLEWARE", ()):
             app.add_middleware(middleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(CorrelationIdMiddleware)
     return app

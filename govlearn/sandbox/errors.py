@@ -17,8 +17,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["SandboxError", "error_style", "install_error_handlers", "render_error"]
+__all__ = [
+    "SandboxError",
+    "UnexpectedErrorMiddleware",
+    "error_style",
+    "install_error_handlers",
+    "render_error",
+]
 
 log = logging.getLogger("govlearn")
 
@@ -113,10 +120,54 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("Unexpected error on %s %s", request.method, request.url.path)
-        error = SandboxError(
-            500,
-            "internal_error",
-            "The sandbox failed to handle this request. It has been logged; "
-            "try again, and report it if it keeps happening.",
-        )
-        return render_error(request, error)
+        return render_error(request, _internal_error())
+
+
+def _internal_error() -> SandboxError:
+    return SandboxError(
+        500,
+        "internal_error",
+        "The sandbox failed to handle this request. It has been logged; "
+        "try again, and report it if it keeps happening.",
+    )
+
+
+class UnexpectedErrorMiddleware:
+    """Answer an unexpected exception with a 500 in the building block's shape.
+
+    Starlette's last-resort handler sends such an answer too, but then raises
+    the exception again: the server logs it a second time and closes the
+    connection, and a client that sends its next request on that connection
+    gets no answer at all. Here the exception is logged once and the
+    connection stays open. An exception after the answer has started still
+    goes up, since only closing the connection can tell the client.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            if started:
+                raise
+            request = Request(scope)
+            log.exception(
+                "Unexpected error on %s %s (X-Correlation-ID %s)",
+                request.method,
+                request.url.path,
+                scope.get("state", {}).get("correlation_id", "-"),
+            )
+            await render_error(request, _internal_error())(scope, receive, send)

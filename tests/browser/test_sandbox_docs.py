@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from govlearn.sandbox.app import _load_blocks
+from govlearn.sandbox.app import load_blocks
 
 
 def test_docs_page_lists_every_building_block(
     sqlite_sandbox: Any, page: Any, artifacts: Path
 ) -> None:
-    tags = [block.TAG["name"] for block in _load_blocks()]
+    tags = [block.TAG["name"] for block in load_blocks()]
     assert len(tags) >= 2
     page.goto(f"{sqlite_sandbox.url}/docs", wait_until="networkidle")
     page.wait_for_selector(".opblock-tag", timeout=30_000)

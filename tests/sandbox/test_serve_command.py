@@ -56,6 +56,7 @@ def test_the_sandbox_is_served_on_asyncios_loop_by_default(
             "workers": 1,
             "loop": "asyncio",
             "log_level": "info",
+            "log_config": served[0]["log_config"],
             "proxy_headers": True,
             "forwarded_allow_ips": "*",
         }
@@ -97,3 +98,55 @@ def test_served_sandboxes_forward_to_the_public_internet_unless_told(
     result = _serve(tmp_path, "--service-networks", "10.42.0.0/16, 127.0.0.1")
     assert result.exit_code == 0, result.output
     assert os.environ["GOVLEARN_SERVICE_NETWORKS"] == "10.42.0.0/16, 127.0.0.1"
+
+
+def test_the_served_sandbox_logs_its_own_lines_with_uvicorns(tmp_path: Path) -> None:
+    """A real ``serve`` on a database from before ``name_key``: the upgrade's
+    log line reaches the operator beside uvicorn's."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from govlearn.sandbox.app import load_blocks
+    from govlearn.sandbox.db import Database
+
+    load_blocks()
+    url = f"sqlite:///{tmp_path / 'older.db'}"
+    database = Database(url)
+    database.create_tables()
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("DROP INDEX ux_identity_people_name")
+        connection.exec_driver_sql("ALTER TABLE identity_people DROP COLUMN name_key")
+    database.dispose()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVLEARN_")}
+    env["GOVLEARN_HOME"] = str(tmp_path / "home")
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("govlearn")),
+            *("sandbox", "serve", f"--port={port}", f"--database-url={url}"),
+            "--admin-key=a",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0].decode()
+    assert "Application startup complete" in output, output
+    assert "Adding the column name_key to identity_people" in output, output
