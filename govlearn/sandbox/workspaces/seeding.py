@@ -61,9 +61,7 @@ def ensure_seeded(database: Database, workspace_id: str) -> None:
             continue
         try:
             with database.session() as session:
-                session.add(WorkspaceSeed(workspace_id=workspace_id, seeder=name))
-                session.flush()
-                function(session, workspace_id)
+                _run_seeder(session, workspace_id, name, function)
         except IntegrityError:
             continue
 
@@ -78,11 +76,18 @@ def seed_workspace(session: Session, workspace_id: str) -> None:
     for name, function in sorted(_SEEDERS.items()):
         try:
             with session.begin_nested():
-                session.add(WorkspaceSeed(workspace_id=workspace_id, seeder=name))
-                session.flush()
-                function(session, workspace_id)
+                _run_seeder(session, workspace_id, name, function)
         except IntegrityError:
             continue
+
+
+def _run_seeder(
+    session: Session, workspace_id: str, name: str, function: Seeder
+) -> None:
+    """Mark the seeder done, then run it: the marker's key lets only one win."""
+    session.add(WorkspaceSeed(workspace_id=workspace_id, seeder=name))
+    session.flush()
+    function(session, workspace_id)
 
 
 def reset_workspace(session: Session, workspace_id: str) -> int:
