@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.schema import CreateColumn
 
@@ -84,6 +84,36 @@ def _add_missing_columns(connection: Connection) -> None:
             )
 
 
+class NulInText(ValueError):
+    """Text holding a NUL character, refused on SQLite as PostgreSQL refuses it."""
+
+
+def _holds_nul(parameters: object) -> bool:
+    if isinstance(parameters, dict):
+        values: Iterable[object] = parameters.values()
+    elif isinstance(parameters, list | tuple):
+        values = parameters
+    else:
+        return False
+    return any(
+        ("\x00" in value) if isinstance(value, str) else _holds_nul(value)
+        for value in values
+        if isinstance(value, str | dict | list | tuple)
+    )
+
+
+def _refuse_nul(  # type: ignore[no-untyped-def]
+    _connection, _cursor, statement, parameters, _context, _executemany
+) -> None:
+    """Refuse NUL characters in text on SQLite too, so both databases agree."""
+    if _holds_nul(parameters):
+        raise DataError(
+            statement,
+            parameters,
+            NulInText("text fields cannot contain NUL (0x00) bytes"),
+        )
+
+
 def _index_names(connection: Connection) -> set[str]:
     """Names of the indexes in the database (expression indexes included)."""
     if connection.dialect.name == "sqlite":
@@ -136,6 +166,7 @@ class Database:
                 max_overflow=40,
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "before_cursor_execute", _refuse_nul)
         else:
             self.engine = create_engine(
                 self.url, pool_size=10, max_overflow=30, pool_pre_ping=True

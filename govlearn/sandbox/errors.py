@@ -15,6 +15,7 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -117,10 +118,40 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return render_error(request, error)
 
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> Response:
+        return render_error(request, unstorable_value(exc))
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("Unexpected error on %s %s", request.method, request.url.path)
         return render_error(request, _internal_error())
+
+
+def unstorable_value(exc: DataError) -> SandboxError:
+    """A 400 for a value the database refused to store, saying which kind.
+
+    SQLite stores what it is given; PostgreSQL refuses NUL characters in text,
+    text longer than its column and numbers out of range.
+    """
+    reason = str(exc.orig).splitlines()[0] if exc.orig is not None else ""
+    if "NUL" in reason:
+        what = (
+            "Text in the request holds a NUL character (\\u0000), which the "
+            "sandbox cannot store. Remove it and send the request again."
+        )
+    elif "too long" in reason:
+        what = (
+            "A text value in the request is longer than the sandbox stores. "
+            "Shorten it and send the request again."
+        )
+    else:
+        what = (
+            f"A value in the request could not be stored ({reason[:120]}). "
+            "Check the values against the API documentation at /docs."
+        )
+    log.info("Refused a value the database cannot store: %s", reason[:200])
+    return SandboxError(400, "invalid_request", f"Invalid request: {what}")
 
 
 def _internal_error() -> SandboxError:

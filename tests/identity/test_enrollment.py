@@ -164,6 +164,16 @@ def test_long_names_in_any_alphabet_are_stored(sandbox, alice):
         assert duplicate.value.code == "duplicate_identity"
 
 
+def test_a_nul_character_in_a_name_is_refused_and_nothing_is_stored(sandbox, alice):
+    alice.http.get("/workspace")  # the first call seeds the workspace
+    before = snapshot_tables(sandbox.database_url)
+    with pytest.raises(IdentityError) as refused:
+        alice.identity.enroll("Nul\u0000 Example", birthdate="1970-10-10")
+    assert refused.value.code == "invalid_request"
+    assert "NUL character" in str(refused.value)
+    assert snapshot_tables(sandbox.database_url) == before
+
+
 def test_an_update_into_another_persons_name_and_birthdate_is_refused(sandbox, alice):
     first = alice.identity.enroll("Fay Example", birthdate="1975-07-07")
     alice.identity.enroll("Gus Example", birthdate="1975-07-07")

@@ -75,3 +75,16 @@ def test_message_log_pages(sqlite_sandbox) -> None:
     assert len(client.mediator.message_log(limit=3)) == 3
     failed = client.http.get("/api/v1/messagelog", params={"status": 500}).json()
     assert failed["records"] == []
+
+
+def test_a_nul_in_a_path_is_logged_without_losing_other_rows(sandbox) -> None:
+    amina = sandbox.learner("amina")
+    bruno = sandbox.learner("bruno")
+    # Both calls reach the log's queue together; the NUL one must not keep
+    # the other from being written.
+    odd = amina.http.get(f"/r1/{MIRROR}/a%00b", headers={"X-Road-Client": ""})
+    assert odd.status_code < 500, odd.text
+    bruno.mediator.call("GET", HEALTH)
+    [logged] = amina.mediator.message_log()
+    assert logged["path"] == "/r1/SANDBOX/GOV/PROVIDER/TEST/mirror/a\ufffdb"
+    assert len(bruno.mediator.message_log()) == 1

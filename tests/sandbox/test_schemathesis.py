@@ -1,8 +1,9 @@
 """Property-based checks over the sandbox's own OpenAPI: no request gets a 5xx.
 
-Schemathesis reads ``/openapi.json`` from a live sandbox (real HTTP, SQLite),
-so every building block's routes are covered as soon as they are mounted.
-Each operation gets valid and invalid inputs, sent with a learner key.
+Schemathesis reads ``/openapi.json`` from a live sandbox (real HTTP, on SQLite
+and on PostgreSQL), so every building block's routes are covered as soon as
+they are mounted. Each operation gets valid and invalid inputs, sent with a
+learner key.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis import DataGenerationMethod
 from schemathesis.checks import not_a_server_error
 
-from tests.conftest import RunningSandbox, start_sandbox
+from tests.conftest import (
+    RunningSandbox,
+    _drop_postgres,
+    _postgres_database,
+    start_sandbox,
+)
 
 EXAMPLES_PER_OPERATION = 8
 
@@ -30,14 +36,25 @@ DELIBERATE_STATUS = r"^/emulators/test/mirror(/|$)"
 schemathesis.experimental.OPEN_API_3_1.enable()
 
 
-@pytest.fixture(scope="module")
-def live_sandbox(tmp_path_factory) -> Iterator[RunningSandbox]:  # type: ignore[no-untyped-def]
-    folder = tmp_path_factory.mktemp("schemathesis")
-    running = start_sandbox(f"sqlite:///{folder / 'sandbox.db'}", rate_limit=0)
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def live_sandbox(request, tmp_path_factory) -> Iterator[RunningSandbox]:  # type: ignore[no-untyped-def]
+    """A live sandbox on each database: PostgreSQL refuses values SQLite keeps
+    (NUL characters, text longer than its column)."""
+    if request.param == "sqlite":
+        folder = tmp_path_factory.mktemp("schemathesis")
+        url, handle = f"sqlite:///{folder / 'sandbox.db'}", None
+    else:
+        url, handle = _postgres_database()
+    running = start_sandbox(url, rate_limit=0)
     try:
         yield running
     finally:
         running.close()
+        if handle is not None:
+            _drop_postgres(handle)
 
 
 @pytest.fixture(scope="module")

@@ -193,3 +193,16 @@ def test_a_mediated_call_counts_once_against_the_rate_limit(tmp_path) -> None:
         assert statuses == [200] * 6 + [429], statuses
     finally:
         running.close()
+
+
+def test_a_nul_character_is_refused_alike_on_both_databases(sandbox) -> None:
+    from tests.identity.helpers import snapshot_tables
+
+    before = snapshot_tables(sandbox.database_url)
+    response = sandbox.admin().post(
+        "/admin/learners", json={"learnerId": "nul", "name": "Nu\u0000l"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request"
+    assert "NUL character" in response.json()["message"]
+    assert snapshot_tables(sandbox.database_url) == before

@@ -45,7 +45,16 @@ class MessageLogWriter:
         self._failures = 0
 
     def record(self, row: dict[str, Any]) -> None:
-        """Queue one row; it reaches the database within ``FLUSH_INTERVAL``."""
+        """Queue one row; it reaches the database within ``FLUSH_INTERVAL``.
+
+        A NUL character (a path with ``%00``) is written as U+FFFD: neither
+        database would store the row, and one refused row would hold back
+        every row written with it.
+        """
+        row = {
+            name: value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+            for name, value in row.items()
+        }
         with self._lock:
             if len(self._pending) >= _MAX_PENDING:
                 log.warning("Message log backlog full; dropping the oldest row")
