@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -89,17 +89,14 @@ class NulInText(ValueError):
 
 
 def _holds_nul(parameters: object) -> bool:
+    """Whether a statement's parameters (one set or many) hold a NUL in text."""
+    if isinstance(parameters, str):
+        return "\x00" in parameters
     if isinstance(parameters, dict):
-        values: Iterable[object] = parameters.values()
-    elif isinstance(parameters, list | tuple):
-        values = parameters
-    else:
+        parameters = parameters.values()
+    elif not isinstance(parameters, list | tuple):
         return False
-    return any(
-        ("\x00" in value) if isinstance(value, str) else _holds_nul(value)
-        for value in values
-        if isinstance(value, str | dict | list | tuple)
-    )
+    return any(map(_holds_nul, parameters))
 
 
 def _refuse_nul(  # type: ignore[no-untyped-def]

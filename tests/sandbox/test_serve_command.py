@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
 from govlearn.cli import main
+from govlearn.sandbox.app import load_blocks
+from govlearn.sandbox.db import Database
 
 SERVE_ENV = (
     "GOVLEARN_DATABASE_URL",
@@ -103,17 +111,6 @@ def test_served_sandboxes_forward_to_the_public_internet_unless_told(
 def test_the_served_sandbox_logs_its_own_lines_with_uvicorns(tmp_path: Path) -> None:
     """A real ``serve`` on a database from before ``name_key``: the upgrade's
     log line reaches the operator beside uvicorn's."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
-    from govlearn.sandbox.app import load_blocks
-    from govlearn.sandbox.db import Database
-
     load_blocks()
     url = f"sqlite:///{tmp_path / 'older.db'}"
     database = Database(url)

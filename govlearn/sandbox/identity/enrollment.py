@@ -30,9 +30,10 @@ __all__ = ["enroll", "field_value", "parse_birthdate"]
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
-#: enrollment field -> (Person attribute, longest value)
-_NAME_PART_LIMIT = 100  # givenName and familyName, as below
+#: longest givenName and familyName, also when taken from the full name
+_NAME_PART_LIMIT = 100
 
+#: enrollment field -> (Person attribute, longest value)
 _TEXT_FIELDS = {
     "givenName": ("given_name", _NAME_PART_LIMIT),
     "familyName": ("family_name", _NAME_PART_LIMIT),
